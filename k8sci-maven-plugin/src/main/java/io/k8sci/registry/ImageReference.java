@@ -6,7 +6,9 @@ package io.k8sci.registry;
  */
 public record ImageReference(String registry, String repository, String tag, String digest) {
 
-  /** Parses and validates; throws {@link IllegalArgumentException} naming the input and the rule. */
+  /**
+   * Parses and validates; throws {@link IllegalArgumentException} naming the input and the rule.
+   */
   public static ImageReference parse(String reference) {
     throw new UnsupportedOperationException("not implemented yet");
   }
