@@ -1,0 +1,141 @@
+package io.k8sci.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Runs a real {@code mvn} process on a project copied under {@code target/}, the way a CI job runs
+ * it: the installed plugin, the user's local repository, an environment we choose (so CI variables
+ * are exactly what the scenario says, never leaked from the machine running the tests).
+ */
+final class MavenBuild {
+
+  /** The outcome of one Maven run. */
+  record Result(int exitCode, String output, Path projectDir) {
+    Result assertSuccess() {
+      if (exitCode != 0) {
+        throw new AssertionError("Maven build failed (exit " + exitCode + "):\n" + tail(output));
+      }
+      return this;
+    }
+
+    Result assertFailure() {
+      if (exitCode == 0) {
+        throw new AssertionError("Maven build succeeded but should have failed:\n" + tail(output));
+      }
+      return this;
+    }
+
+    private static String tail(String text) {
+      return text.length() <= 20_000 ? text : text.substring(text.length() - 20_000);
+    }
+  }
+
+  static final Path REPOSITORY_ROOT =
+      Paths.get(System.getProperty("k8sci.it.repositoryRoot", "..")).toAbsolutePath().normalize();
+  static final String PLUGIN_VERSION = System.getProperty("k8sci.it.pluginVersion");
+  private static final Path MAVEN_HOME =
+      Paths.get(System.getProperty("k8sci.it.mavenHome", "/usr/share/maven"));
+  private static final String LOCAL_REPOSITORY = System.getProperty("k8sci.it.localRepository");
+
+  private final Path projectDir;
+  private final Map<String, String> environment = new HashMap<>();
+  private Path mavenHome = MAVEN_HOME;
+
+  private MavenBuild(Path projectDir) {
+    this.projectDir = projectDir;
+    // A clean, CI-like environment: only what a runner image would have, plus what a test adds.
+    for (String name : List.of("PATH", "HOME", "JAVA_HOME", "LANG", "TMPDIR")) {
+      String value = System.getenv(name);
+      if (value != null) {
+        environment.put(name, value);
+      }
+    }
+  }
+
+  /** Copies {@code it/samples/<sample>} to {@code workDir} and prepares a build of the copy. */
+  static MavenBuild ofSample(String sample, Path workDir) {
+    Path source = REPOSITORY_ROOT.resolve("it/samples").resolve(sample);
+    copyTree(source, workDir);
+    return new MavenBuild(workDir);
+  }
+
+  static MavenBuild of(Path projectDir) {
+    return new MavenBuild(projectDir);
+  }
+
+  MavenBuild env(String name, String value) {
+    environment.put(name, value);
+    return this;
+  }
+
+  /** Runs with another Maven installation (e.g. Debian's 3.8.7 in /usr/share/maven). */
+  MavenBuild mavenHome(Path home) {
+    this.mavenHome = home;
+    return this;
+  }
+
+  Result run(String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(mavenHome.resolve("bin/mvn").toString());
+    command.add("-B");
+    command.add("-ntp");
+    if (LOCAL_REPOSITORY != null) {
+      command.add("-Dmaven.repo.local=" + LOCAL_REPOSITORY);
+    }
+    if (PLUGIN_VERSION != null) {
+      command.add("-Dk8sci.version=" + PLUGIN_VERSION);
+    }
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).directory(projectDir.toFile());
+    builder.environment().clear();
+    builder.environment().putAll(environment);
+    builder.redirectErrorStream(true);
+    Path log = projectDir.resolve("build-" + System.nanoTime() + ".log");
+    builder.redirectOutput(log.toFile());
+    try {
+      Process process = builder.start();
+      if (!process.waitFor(10, TimeUnit.MINUTES)) {
+        process.destroyForcibly();
+        throw new AssertionError("Maven build timed out: " + command);
+      }
+      return new Result(
+          process.exitValue(), Files.readString(log, StandardCharsets.UTF_8), projectDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  static void copyTree(Path source, Path target) {
+    try (Stream<Path> paths = Files.walk(source)) {
+      for (Path path : (Iterable<Path>) paths::iterator) {
+        Path relative = source.relativize(path);
+        if (relative.toString().equals("target") || relative.startsWith("target")) {
+          continue;
+        }
+        Path destination = target.resolve(relative.toString());
+        if (Files.isDirectory(path)) {
+          Files.createDirectories(destination);
+        } else {
+          Files.copy(path, destination, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
