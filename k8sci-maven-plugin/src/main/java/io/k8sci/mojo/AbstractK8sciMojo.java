@@ -10,8 +10,8 @@ import org.apache.maven.plugins.annotations.Parameter;
 
 /**
  * What every k8sci goal shares: the {@code k8sci.skip} switch, the log adapter, and turning the
- * services' {@link K8sciException} (a problem the user can fix, with a message that says how) into a
- * build failure without a stack trace.
+ * services' {@link K8sciException} (a problem the user can fix, with a message that says how) into
+ * a build failure without a stack trace.
  */
 abstract class AbstractK8sciMojo extends AbstractMojo {
 

@@ -3,7 +3,9 @@ package io.k8sci.mojo;
 import io.k8sci.log.BuildLog;
 import org.apache.maven.plugin.logging.Log;
 
-/** Adapts Maven's {@link Log} to the services' {@link BuildLog}, so the services never see Maven. */
+/**
+ * Adapts Maven's {@link Log} to the services' {@link BuildLog}, so the services never see Maven.
+ */
 final class MavenBuildLog implements BuildLog {
 
   private final Log log;
