@@ -423,7 +423,7 @@ public final class ManifestValidator {
         problems.add(
             new ManifestProblem(
                 candidate.at(),
-                describe(object)
+                kindAndName(object)
                     + " is cluster-scoped: the rollout applies namespaced objects only, as its"
                     + " Role in namespace \""
                     + namespace
@@ -433,7 +433,7 @@ public final class ManifestValidator {
         problems.add(
             new ManifestProblem(
                 candidate.at("metadata", "namespace"),
-                describe(object) + " is cluster-scoped: remove its metadata.namespace"));
+                kindAndName(object) + " is cluster-scoped: remove its metadata.namespace"));
       }
       return;
     }
@@ -443,10 +443,8 @@ public final class ManifestValidator {
       problems.add(
           new ManifestProblem(
               candidate.at("metadata", "namespace"),
-              object.getKind()
-                  + " \""
-                  + object.getMetadata().getName()
-                  + "\" has metadata.namespace \""
+              kindAndName(object)
+                  + " has metadata.namespace \""
                   + written
                   + "\", but the rollout targets namespace \""
                   + namespace
@@ -475,6 +473,10 @@ public final class ManifestValidator {
         + object.getMetadata().getNamespace()
         + "/"
         + object.getMetadata().getName();
+  }
+
+  private static String kindAndName(HasMetadata object) {
+    return object.getKind() + " \"" + object.getMetadata().getName() + "\"";
   }
 
   private static String describe(HasMetadata object) {
