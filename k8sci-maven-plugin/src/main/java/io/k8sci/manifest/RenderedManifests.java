@@ -72,10 +72,10 @@ public final class RenderedManifests {
         .append(", in apply order. May hold Secret data: do not publish.\n");
     for (RenderedManifest manifest : manifests) {
       String document = ManifestValidator.SERIALIZATION.asYaml(manifest.object());
-      if (!document.startsWith("---")) {
-        yaml.append("---\n");
+      if (document.startsWith("---\n")) {
+        document = document.substring(4);
       }
-      yaml.append("# from ").append(manifest.source()).append('\n');
+      yaml.append("---\n# from ").append(manifest.source()).append('\n');
       yaml.append(document);
       if (!document.endsWith("\n")) {
         yaml.append('\n');
