@@ -348,7 +348,10 @@ public final class JlinkRuntime {
     }
   }
 
-  /** Permissions 755 for directories and executables, 644 for the rest: same bits every build. */
+  /**
+   * Permissions 755 for directories, executables and shared libraries, 644 for the rest: the same
+   * bits every build, whatever the umask.
+   */
   private static void normalizeTree(Path root) throws IOException {
     List<Path> paths;
     try (Stream<Path> files = Files.walk(root)) {
@@ -360,9 +363,12 @@ public final class JlinkRuntime {
       if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
         Files.setPosixFilePermissions(p, exec);
       } else {
+        String name = p.getFileName().toString();
         boolean executable =
-            Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)
-                .contains(PosixFilePermission.OWNER_EXECUTE);
+            name.endsWith(".so")
+                || name.contains(".so.")
+                || Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)
+                    .contains(PosixFilePermission.OWNER_EXECUTE);
         Files.setPosixFilePermissions(p, executable ? exec : regular);
       }
       Files.setLastModifiedTime(p, FileTime.from(MODIFICATION_TIME));

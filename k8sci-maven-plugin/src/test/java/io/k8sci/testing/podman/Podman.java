@@ -163,7 +163,9 @@ public final class Podman {
     List<String> command = new ArrayList<>();
     command.add(executable);
     command.addAll(arguments);
-    ProcessBuilder pb = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.DISCARD);
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     Process process;
     try {
       process = pb.start();
