@@ -231,7 +231,10 @@ public final class JlinkRuntime {
         "jlink runtime: "
             + modules.size()
             + " JDK modules"
-            + (found.springBoot() ? " (jdeps + Spring Boot baseline)" : " (jdeps)")
+            + " requested (jdeps"
+            + (found.springBoot() ? " + Spring Boot baseline" : "")
+            + (additionalModules.isEmpty() ? "" : " + additionalModules")
+            + ")"
             + (found.cached() ? ", analysis cached" : ""));
     return modules;
   }

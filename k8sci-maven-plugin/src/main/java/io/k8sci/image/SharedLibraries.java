@@ -37,6 +37,15 @@ final class SharedLibraries {
   private static final Set<String> ESSENTIAL =
       Set.of("bin/java", "lib/libjli.so", "lib/server/libjvm.so", "lib/libjava.so");
 
+  /**
+   * Natives of java.desktop that only a desktop session uses (X11 windows, the splash screen, sound
+   * devices). A server image has no X server or sound card, so their host libraries (libX11,
+   * libxcb, libasound...: about 3.5 MB) are left out; headless AWT, image I/O and font rendering
+   * keep theirs.
+   */
+  static final Set<String> DESKTOP_SESSION_ONLY =
+      Set.of("libawt_xawt.so", "libjawt.so", "libsplashscreen.so", "libjsound.so");
+
   /** One line of ldd output. */
   record Dependency(String name, String path, boolean loader) {
     boolean found() {
@@ -116,6 +125,10 @@ final class SharedLibraries {
     String libcDir = null;
     for (Path binary : binaries) {
       String rel = runtime.relativize(binary).toString();
+      if (DESKTOP_SESSION_ONLY.contains(binary.getFileName().toString())) {
+        log.debug("jlink runtime: not adding the host libraries of " + rel + " (desktop only)");
+        continue;
+      }
       for (Dependency dep : ldd(binary)) {
         if (!dep.found()) {
           if (runtimeFileNames.contains(dep.name())) {
