@@ -125,7 +125,14 @@ final class JdepsModuleAnalysis {
               "Application file " + input + " (applicationJars) is neither a jar nor a directory.");
         }
       }
+      long start = System.nanoTime();
       Set<String> modules = runJdeps(jdk, roots, work, log);
+      log.debug(
+          String.format(
+              java.util.Locale.ROOT,
+              "jdeps analysed %d jars/directories in %.1f s",
+              roots.size(),
+              (System.nanoTime() - start) / 1e9));
       Result result = new Result(modules, springBoot, false);
       if (cacheFile != null) {
         writeCache(cacheFile, result);
