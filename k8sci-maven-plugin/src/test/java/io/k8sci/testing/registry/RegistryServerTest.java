@@ -116,20 +116,6 @@ class RegistryServerTest {
     }
 
     @Test
-    void deletesAreEnabled() throws Exception {
-      Path layout = Umoci.tinyImage(temp.resolve("layout"), "v1", Map.of("/x.txt", "x\n"));
-      Skopeo skopeo = Skopeo.forRegistry(registry);
-      skopeo.pushOciLayout(layout, "v1", registry.image("deletable:1"));
-
-      skopeo.delete(registry.image("deletable:1"));
-
-      assertThatThrownBy(() -> skopeo.inspect(registry.image("deletable:1")))
-          .isInstanceOf(CommandFailedException.class);
-      assertThat(registry.countRequests("DELETE", "/v2/deletable/manifests/sha256:[0-9a-f]{64}"))
-          .isEqualTo(1);
-    }
-
-    @Test
     void inspectingAMissingImageFailsWithSkopeosMessage() {
       Skopeo skopeo = Skopeo.forRegistry(registry);
 
