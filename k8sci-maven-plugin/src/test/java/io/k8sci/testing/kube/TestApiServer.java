@@ -1,0 +1,611 @@
+package io.k8sci.testing.kube;
+
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Buffer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.Headers;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.internal.MockDispatcher;
+import io.fabric8.mockwebserver.internal.SimpleRequest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+/**
+ * A Kubernetes API server for tests: fabric8's {@link KubernetesMockServer} in CRUD mode on
+ * 127.0.0.1 (plain HTTP, free port), wrapped by a dispatcher that adds what the rollout needs and
+ * the mock lacks.
+ *
+ * <p>What the wrapper adds, in the order it is applied to every request:
+ *
+ * <ol>
+ *   <li><b>Recording</b>: every request is kept as an {@link ApiRequest} (HTTP and RBAC view).
+ *       Requests from the test-side clients ({@link #client()}, the simulated controller) carry
+ *       their own User-Agent, so {@link #requests()} shows only what the code under test did.
+ *   <li><b>Authorization</b> ({@link #restrictToNamespace}): a ServiceAccount that may only work in
+ *       one namespace; everything else from the code under test gets 403 with a real Status.
+ *   <li><b>Fault injection</b> ({@link #failNext}): the next N requests matching verb + resource
+ *       get the given status with a Status body like the real API server's.
+ *   <li><b>Server-side apply</b> (PATCH {@code application/apply-patch+yaml}, which the CRUD mock
+ *       answers with 415). APPROXIMATION of the real thing: if the object is absent it is created
+ *       from the applied body (201); if present, the applied configuration is overlaid onto the
+ *       live object (maps merge recursively, any field present in the applied config wins, fields
+ *       it does not mention are kept, lists are replaced wholesale, an explicit null removes the
+ *       field) and stored through the mock's PUT, which keeps uid/creationTimestamp, bumps
+ *       resourceVersion only when something changed and {@code metadata.generation} only when a
+ *       field outside metadata/status changed. NOT simulated: managedFields and field ownership (so
+ *       no conflicts and {@code force} is ignored; a field a previous apply set and this apply
+ *       omits is kept instead of being removed), strategic-merge list keys (containers are replaced
+ *       as a whole list, which is what a full rendered manifest does anyway), defaulting and
+ *       validation beyond "has apiVersion/kind/metadata.name".
+ *   <li><b>Status on update</b>: a PUT of a built-in object's main resource keeps the live {@code
+ *       status} (the real server ignores status there; the mock would overwrite it).
+ *   <li><b>Pod logs</b> ({@code pods/log}): served as text/plain from {@link #setPodLog}, with
+ *       {@code container}, {@code previous} and {@code tailLines}; 400 like the real server when a
+ *       previous instance does not exist.
+ *   <li><b>Event field selectors</b>: a list of events with {@code fieldSelector=involvedObject.*}
+ *       is filtered here (the mock only knows metadata.name/namespace selectors).
+ * </ol>
+ *
+ * Everything else (get/list/watch with label and name field selectors, create, update, json and
+ * merge patch, delete, /status) is the mock's own CRUD behaviour. There is no garbage collector and
+ * no controller; see {@link SimulatedDeploymentController}.
+ */
+public final class TestApiServer implements AutoCloseable {
+
+  /** User-Agent of {@link #client()}; its requests are not in {@link #requests()}. */
+  public static final String HARNESS_USER_AGENT = "k8sci-test-harness";
+
+  /** User-Agent of the {@link SimulatedDeploymentController}'s client. */
+  public static final String CONTROLLER_USER_AGENT = "k8sci-test-controller";
+
+  /** Bearer token written into kubeconfigs for the code under test (not checked by the mock). */
+  public static final String TOKEN = "k8sci-test-token-not-a-secret";
+
+  private static final ObjectMapper JSON = Serialization.jsonMapper();
+  private static final YAMLMapper YAML = new YAMLMapper();
+
+  private final KubernetesMockServer server;
+  private final KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
+  private final Map<ServerRequest, Queue<ServerResponse>> expectations = new ConcurrentHashMap<>();
+  private final MockDispatcher expectationDispatcher = new MockDispatcher(expectations);
+  private final List<ApiRequest> requests = new CopyOnWriteArrayList<>();
+  private final List<Fault> faults = new ArrayList<>();
+  private final Map<String, String> podLogs = new ConcurrentHashMap<>();
+  private final Object writeLock = new Object();
+  private volatile String allowedNamespace;
+  private volatile String identity = "system:serviceaccount:default:k8sci-deployer";
+  private KubernetesClient harnessClient;
+
+  private TestApiServer() {
+    Dispatcher dispatcher =
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return TestApiServer.this.dispatch(request);
+          }
+        };
+    server =
+        new KubernetesMockServer(
+            new Context(JSON), new MockWebServer(), expectations, dispatcher, false);
+  }
+
+  /** Starts a server on 127.0.0.1 and a free port. Close it when done. */
+  public static TestApiServer start() {
+    TestApiServer s = new TestApiServer();
+    try {
+      s.server.init(InetAddress.getByName("127.0.0.1"), 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    s.harnessClient = s.newClient(HARNESS_USER_AGENT, "default");
+    return s;
+  }
+
+  /** Base URL, e.g. {@code http://127.0.0.1:34567}. */
+  public String url() {
+    return "http://127.0.0.1:" + server.getPort();
+  }
+
+  /** A client for the test itself (setup, assertions); not recorded in {@link #requests()}. */
+  public KubernetesClient client() {
+    return harnessClient;
+  }
+
+  /** A new client with its own User-Agent; the caller closes it. */
+  public KubernetesClient newClient(String userAgent, String namespace) {
+    Config config =
+        new ConfigBuilder(Config.empty())
+            .withMasterUrl(url())
+            .withNamespace(namespace)
+            .withUserAgent(userAgent)
+            .withRequestRetryBackoffLimit(0)
+            .build();
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /** A fabric8 Config as the code under test would get it from a kubeconfig. */
+  public Config config(String namespace) {
+    return new ConfigBuilder(Config.empty())
+        .withMasterUrl(url())
+        .withNamespace(namespace)
+        .withOauthToken(TOKEN)
+        .build();
+  }
+
+  /**
+   * Kubeconfig YAML with one cluster (this server), one token user and the given contexts.
+   *
+   * @param contexts context name → namespace (null: no namespace in the context)
+   * @param currentContext the current-context, or null for none
+   */
+  public String kubeconfigYaml(Map<String, String> contexts, String currentContext) {
+    StringBuilder y = new StringBuilder();
+    y.append("apiVersion: v1\nkind: Config\nclusters:\n- name: test-cluster\n  cluster:\n")
+        .append("    server: ")
+        .append(url())
+        .append("\ncontexts:\n");
+    contexts.forEach(
+        (name, ns) -> {
+          y.append("- name: \"").append(name).append("\"\n  context:\n");
+          y.append("    cluster: test-cluster\n    user: test-user\n");
+          if (ns != null) {
+            y.append("    namespace: ").append(ns).append('\n');
+          }
+        });
+    if (currentContext != null) {
+      y.append("current-context: \"").append(currentContext).append("\"\n");
+    }
+    y.append("users:\n- name: test-user\n  user:\n    token: ").append(TOKEN).append('\n');
+    return y.toString();
+  }
+
+  /** Writes {@link #kubeconfigYaml} to a file and returns it. */
+  public Path writeKubeconfig(Path file, Map<String, String> contexts, String currentContext) {
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      Files.writeString(file, kubeconfigYaml(contexts, currentContext));
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  // ---------------------------------------------------------------- recording
+
+  /** Requests made by the code under test (test-side clients excluded), in arrival order. */
+  public List<ApiRequest> requests() {
+    return requests.stream().filter(r -> !isTestSide(r)).collect(Collectors.toList());
+  }
+
+  /** Every request, including the harness's and the simulated controller's. */
+  public List<ApiRequest> allRequests() {
+    return List.copyOf(requests);
+  }
+
+  /** Requests by the code under test matching a predicate. */
+  public List<ApiRequest> requests(Predicate<ApiRequest> filter) {
+    return requests().stream().filter(filter).collect(Collectors.toList());
+  }
+
+  public void clearRequests() {
+    requests.clear();
+  }
+
+  private static boolean isTestSide(ApiRequest r) {
+    return r.userAgent() != null
+        && (r.userAgent().startsWith(HARNESS_USER_AGENT)
+            || r.userAgent().startsWith(CONTROLLER_USER_AGENT));
+  }
+
+  // ---------------------------------------------------------------- authorization and faults
+
+  /**
+   * From now on, the code under test acts as a ServiceAccount whose Role lives in one namespace:
+   * any cluster-scoped request or request into another namespace gets 403 Forbidden (discovery URLs
+   * such as /version stay allowed, as for every authenticated user).
+   */
+  public void restrictToNamespace(String namespace) {
+    this.allowedNamespace = namespace;
+    this.identity = "system:serviceaccount:" + namespace + ":k8sci-deployer";
+  }
+
+  /** The user named in 403 messages. */
+  public void identity(String user) {
+    this.identity = user;
+  }
+
+  public String identity() {
+    return identity;
+  }
+
+  /**
+   * Answers the next {@code times} requests of the code under test matching {@code verb} (RBAC
+   * verb, e.g. "patch") and {@code groupResource} (e.g. "deployments.apps", "pods", "pods/log")
+   * with {@code status} (409, 403, 500, 503, ...) and a Status body like the real server's.
+   */
+  public void failNext(String verb, String groupResource, int times, int status) {
+    synchronized (faults) {
+      faults.add(new Fault(verb, groupResource, times, status));
+    }
+  }
+
+  private static final class Fault {
+    final String verb;
+    final String groupResource;
+    int remaining;
+    final int status;
+
+    Fault(String verb, String groupResource, int remaining, int status) {
+      this.verb = verb;
+      this.groupResource = groupResource;
+      this.remaining = remaining;
+      this.status = status;
+    }
+  }
+
+  private MockResponse takeFault(ApiRequest r) {
+    synchronized (faults) {
+      for (Iterator<Fault> it = faults.iterator(); it.hasNext(); ) {
+        Fault f = it.next();
+        if (f.verb.equals(r.verb()) && f.groupResource.equals(r.groupResource())) {
+          if (--f.remaining <= 0) {
+            it.remove();
+          }
+          return statusResponse(r, f.status);
+        }
+      }
+    }
+    return null;
+  }
+
+  private MockResponse authorize(ApiRequest r) {
+    String ns = allowedNamespace;
+    if (ns == null || r.nonResource()) {
+      return null;
+    }
+    if (r.clusterScoped() || !ns.equals(r.namespace())) {
+      return statusResponse(r, 403);
+    }
+    return null;
+  }
+
+  /** A response with the Status body the real API server sends for this code. */
+  MockResponse statusResponse(ApiRequest r, int code) {
+    String gr =
+        r.group() == null || r.group().isEmpty() ? r.resource() : r.resource() + "." + r.group();
+    String target = r.name() == null ? gr : gr + " \"" + r.name() + "\"";
+    String reason;
+    String message;
+    switch (code) {
+      case 403 -> {
+        reason = "Forbidden";
+        String res = r.subresource() == null ? r.resource() : r.resource() + "/" + r.subresource();
+        message =
+            target
+                + " is forbidden: User \""
+                + identity
+                + "\" cannot "
+                + r.verb()
+                + " resource \""
+                + res
+                + "\" in API group \""
+                + (r.group() == null ? "" : r.group())
+                + "\" "
+                + (r.namespace() == null
+                    ? "at the cluster scope"
+                    : "in the namespace \"" + r.namespace() + "\"");
+      }
+      case 404 -> {
+        reason = "NotFound";
+        message = target + " not found";
+      }
+      case 409 -> {
+        reason = "Conflict";
+        message =
+            "Operation cannot be fulfilled on "
+                + target
+                + ": the object has been modified; please apply your changes to the latest version"
+                + " and try again";
+      }
+      case 429 -> {
+        reason = "TooManyRequests";
+        message = "the server has received too many requests and has asked us to try again later";
+      }
+      case 500 -> {
+        reason = "InternalError";
+        message = "Internal error occurred: injected by TestApiServer";
+      }
+      case 503 -> {
+        reason = "ServiceUnavailable";
+        message = "the server is currently unable to handle the request";
+      }
+      default -> {
+        reason = "Unknown";
+        message = "injected failure " + code;
+      }
+    }
+    Status status =
+        new StatusBuilder()
+            .withApiVersion("v1")
+            .withKind("Status")
+            .withStatus("Failure")
+            .withMessage(message)
+            .withReason(reason)
+            .withCode(code)
+            .withNewDetails()
+            .withName(r.name())
+            .withGroup(r.group())
+            .withKind(r.resource())
+            .endDetails()
+            .build();
+    return new MockResponse()
+        .setResponseCode(code)
+        .setHeader("Content-Type", "application/json")
+        .setBody(Serialization.asJson(status));
+  }
+
+  // ---------------------------------------------------------------- pod logs
+
+  /**
+   * Registers the log text of a pod's container; {@code previous} is the log of the instance before
+   * the last restart (what {@code kubectl logs --previous} shows).
+   */
+  public void setPodLog(
+      String namespace, String pod, String container, boolean previous, String text) {
+    podLogs.put(logKey(namespace, pod, container, previous), text);
+  }
+
+  private static String logKey(String ns, String pod, String container, boolean previous) {
+    return ns + "/" + pod + "/" + container + (previous ? "/previous" : "");
+  }
+
+  private MockResponse podLog(ApiRequest r) {
+    MockResponse pod = crud.handleGet(r.path().substring(0, r.path().lastIndexOf('/')));
+    if (pod.code() != 200) {
+      return statusResponse(r, 404);
+    }
+    JsonNode podJson = JSON.readTree(pod.getBody().readUtf8());
+    Map<String, String> q = r.queryParameters();
+    String container = q.get("container");
+    if (container == null) {
+      JsonNode containers = podJson.path("spec").path("containers");
+      if (containers.size() != 1) {
+        return badRequest(
+            r, "a container name must be specified for pod " + r.name() + ", choose one of: ...");
+      }
+      container = containers.get(0).path("name").asText();
+    }
+    boolean previous = "true".equals(q.get("previous"));
+    String text = podLogs.get(logKey(r.namespace(), r.name(), container, previous));
+    if (text == null && previous) {
+      return badRequest(
+          r,
+          "previous terminated container \""
+              + container
+              + "\" in pod \""
+              + r.name()
+              + "\" not found");
+    }
+    text = text == null ? "" : text;
+    if (q.containsKey("tailLines")) {
+      int n = Integer.parseInt(q.get("tailLines"));
+      List<String> lines = Arrays.asList(text.split("\n", -1));
+      boolean trailingNewline = text.endsWith("\n");
+      List<String> content = trailingNewline ? lines.subList(0, lines.size() - 1) : lines;
+      List<String> tail = content.subList(Math.max(0, content.size() - n), content.size());
+      text = String.join("\n", tail) + (trailingNewline ? "\n" : "");
+    }
+    return new MockResponse()
+        .setResponseCode(200)
+        .setHeader("Content-Type", "text/plain")
+        .setBody(text);
+  }
+
+  private MockResponse badRequest(ApiRequest r, String message) {
+    Status status =
+        new StatusBuilder()
+            .withApiVersion("v1")
+            .withKind("Status")
+            .withStatus("Failure")
+            .withMessage(message)
+            .withReason("BadRequest")
+            .withCode(400)
+            .build();
+    return new MockResponse()
+        .setResponseCode(400)
+        .setHeader("Content-Type", "application/json")
+        .setBody(Serialization.asJson(status));
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  private MockResponse dispatch(RecordedRequest request) {
+    ApiRequest r =
+        ApiRequest.parse(
+            request.getMethod(),
+            request.getPath(),
+            request.getHeader("User-Agent"),
+            request.getHeader("Content-Type"));
+    requests.add(r);
+    if (!isTestSide(r)) {
+      MockResponse denied = authorize(r);
+      if (denied != null) {
+        return denied;
+      }
+      MockResponse fault = takeFault(r);
+      if (fault != null) {
+        return fault;
+      }
+    }
+    Queue<ServerResponse> expected =
+        expectations.get(
+            new SimpleRequest(HttpMethod.valueOf(request.getMethod()), request.getPath()));
+    if (expected != null && !expected.isEmpty()) {
+      return expectationDispatcher.dispatch(request);
+    }
+    if ("log".equals(r.subresource()) && "pods".equals(r.resource()) && "get".equals(r.verb())) {
+      return podLog(r);
+    }
+    if ("events".equals(r.resource())
+        && "list".equals(r.verb())
+        && r.queryParameters().getOrDefault("fieldSelector", "").contains("involvedObject.")) {
+      return filteredEvents(r);
+    }
+    String contentType = r.contentType() == null ? "" : r.contentType();
+    boolean write = !"GET".equalsIgnoreCase(request.getMethod());
+    if (!write) {
+      return crud.dispatch(request);
+    }
+    synchronized (writeLock) {
+      if ("PATCH".equalsIgnoreCase(request.getMethod())
+          && contentType.startsWith("application/apply-patch")) {
+        return serverSideApply(r, request.getUtf8Body());
+      }
+      if ("PUT".equalsIgnoreCase(request.getMethod())
+          && r.subresource() == null
+          && r.name() != null) {
+        return updateKeepingStatus(r, request);
+      }
+      return crud.dispatch(request);
+    }
+  }
+
+  private MockResponse updateKeepingStatus(ApiRequest r, RecordedRequest request) {
+    MockResponse live = crud.handleGet(r.path());
+    if (live.code() != 200) {
+      return crud.dispatch(request);
+    }
+    JsonNode liveJson = JSON.readTree(live.getBody().readUtf8());
+    JsonNode body = JSON.readTree(request.getUtf8Body());
+    if (body instanceof ObjectNode o && liveJson.has("status")) {
+      o.set("status", liveJson.get("status"));
+    }
+    return crud.dispatch(rebuilt(request, HttpMethod.PUT, r.path(), JSON.writeValueAsString(body)));
+  }
+
+  private MockResponse serverSideApply(ApiRequest r, String body) {
+    JsonNode applied;
+    try {
+      applied = YAML.readTree(body);
+    } catch (RuntimeException e) {
+      return badRequest(r, "error decoding YAML: " + e.getMessage());
+    }
+    if (!(applied instanceof ObjectNode appliedObject)
+        || applied.path("apiVersion").asText("").isEmpty()
+        || applied.path("kind").asText("").isEmpty()
+        || applied.path("metadata").path("name").asText("").isEmpty()) {
+      return badRequest(r, "apply patch must have apiVersion, kind and metadata.name");
+    }
+    if (r.name() == null || !r.name().equals(applied.path("metadata").path("name").asText())) {
+      return badRequest(r, "the name of the object does not match the name on the URL");
+    }
+    if (r.namespace() != null) {
+      ((ObjectNode) appliedObject.get("metadata")).put("namespace", r.namespace());
+    }
+    MockResponse live = crud.handleGet(r.path());
+    if (live.code() == 404) {
+      String collection = r.path().substring(0, r.path().lastIndexOf('/'));
+      return crud.dispatch(
+          rebuilt(null, HttpMethod.POST, collection, JSON.writeValueAsString(appliedObject)));
+    }
+    ObjectNode merged = (ObjectNode) JSON.readTree(live.getBody().readUtf8());
+    overlay(merged, appliedObject);
+    return crud.dispatch(rebuilt(null, HttpMethod.PUT, r.path(), JSON.writeValueAsString(merged)));
+  }
+
+  /** Applied fields win; maps merge recursively; lists and scalars are replaced; null removes. */
+  static void overlay(ObjectNode target, ObjectNode applied) {
+    for (Map.Entry<String, JsonNode> e : applied.properties()) {
+      JsonNode value = e.getValue();
+      JsonNode current = target.get(e.getKey());
+      if (value.isNull()) {
+        target.remove(e.getKey());
+      } else if (value instanceof ObjectNode v && current instanceof ObjectNode c) {
+        overlay(c, v);
+      } else {
+        target.set(e.getKey(), value.deepCopy());
+      }
+    }
+  }
+
+  private MockResponse filteredEvents(ApiRequest r) {
+    Map<String, String> wanted = new LinkedHashMap<>();
+    for (String term : r.queryParameters().get("fieldSelector").split(",")) {
+      int eq = term.indexOf('=');
+      if (eq > 0) {
+        wanted.put(term.substring(0, eq).replace("==", ""), term.substring(eq + 1));
+      }
+    }
+    MockResponse all = crud.handleGet(r.path());
+    ObjectNode list = (ObjectNode) JSON.readTree(all.getBody().readUtf8());
+    ArrayNode kept = JSON.createArrayNode();
+    for (JsonNode event : list.path("items")) {
+      boolean match = true;
+      for (Map.Entry<String, String> w : wanted.entrySet()) {
+        JsonNode node = event;
+        for (String part : w.getKey().split("\\.")) {
+          node = node.path(part);
+        }
+        match &= w.getValue().equals(node.asText(""));
+      }
+      if (match) {
+        kept.add(event);
+      }
+    }
+    list.set("items", kept);
+    return new MockResponse()
+        .setResponseCode(200)
+        .setHeader("Content-Type", "application/json")
+        .setBody(JSON.writeValueAsString(list));
+  }
+
+  private static RecordedRequest rebuilt(
+      RecordedRequest original, HttpMethod method, String path, String body) {
+    Headers headers =
+        original != null
+            ? original.getHeaders()
+            : Headers.builder().add("Content-Type", "application/json").build();
+    return new RecordedRequest("HTTP/1.1", method, path, headers, new Buffer().writeUtf8(body));
+  }
+
+  @Override
+  public void close() {
+    if (harnessClient != null) {
+      harnessClient.close();
+    }
+    server.destroy();
+  }
+}
