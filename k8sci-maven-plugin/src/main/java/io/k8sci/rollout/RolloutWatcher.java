@@ -170,9 +170,28 @@ public final class RolloutWatcher {
         if (!RolloutStatusRules.hasRolloutStatus(t.applied())) {
           continue;
         }
-        Tracker tr = new Tracker(t, start, anyFailure);
-        trackers.add(tr);
-        tr.start();
+        trackers.add(new Tracker(t, start, anyFailure));
+      }
+      List<CompletableFuture<Void>> starts = new ArrayList<>();
+      for (Tracker tr : trackers) {
+        starts.add(tr.start());
+      }
+      for (int i = 0; i < trackers.size(); i++) {
+        Tracker tr = trackers.get(i);
+        try {
+          starts
+              .get(i)
+              .get(
+                  Math.max(1, timeout.toNanos() - (System.nanoTime() - start)),
+                  TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+          throw ApiErrors.explain(e.getCause(), "list", tr.ref, namespace, identity);
+        } catch (TimeoutException e) {
+          break; // the overall timeout below reports it
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new K8sciException("interrupted while starting to watch the rollout", e);
+        }
       }
       CompletableFuture<?>[] all =
           trackers.stream().map(tr -> tr.result).toArray(CompletableFuture[]::new);
@@ -265,57 +284,64 @@ public final class RolloutWatcher {
       this.anyFailure = anyFailure;
     }
 
-    void start() {
+    /**
+     * Creates and starts the informers without waiting for their first list, so that several
+     * workloads start in parallel; {@link #started} completes when all have synced.
+     */
+    CompletableFuture<Void> start() {
       Map<String, String> matchLabels = matchLabels(target.applied());
-      try {
-        if (failFast && matchLabels != null && !"DaemonSet".equals(kind)) {
-          if ("Deployment".equals(kind)) {
-            replicaSets =
-                client
-                    .apps()
-                    .replicaSets()
-                    .inNamespace(namespace)
-                    .withLabels(matchLabels)
-                    .inform(handler(o -> checkPods()));
-            informers.add(replicaSets);
-          }
-          pods =
+      List<CompletableFuture<Void>> starts = new ArrayList<>();
+      if (failFast && matchLabels != null && !"DaemonSet".equals(kind)) {
+        if ("Deployment".equals(kind)) {
+          replicaSets =
               client
-                  .pods()
+                  .apps()
+                  .replicaSets()
                   .inNamespace(namespace)
                   .withLabels(matchLabels)
-                  .inform(handler(o -> checkPods()));
-          informers.add(pods);
+                  .runnableInformer(0);
+          replicaSets.addEventHandler(handler(o -> checkPods()));
+          informers.add(replicaSets);
         }
-        SharedIndexInformer<?> workload =
-            switch (kind) {
-              case "Deployment" ->
-                  client
-                      .apps()
-                      .deployments()
-                      .inNamespace(namespace)
-                      .withName(name)
-                      .inform(workloadHandler());
-              case "StatefulSet" ->
-                  client
-                      .apps()
-                      .statefulSets()
-                      .inNamespace(namespace)
-                      .withName(name)
-                      .inform(workloadHandler());
-              case "DaemonSet" ->
-                  client
-                      .apps()
-                      .daemonSets()
-                      .inNamespace(namespace)
-                      .withName(name)
-                      .inform(workloadHandler());
-              default -> throw new IllegalStateException(kind);
-            };
-        informers.add(workload);
-      } catch (RuntimeException e) {
-        throw ApiErrors.explain(e, "watch", ref, namespace, identity);
+        pods = client.pods().inNamespace(namespace).withLabels(matchLabels).runnableInformer(0);
+        pods.addEventHandler(handler(o -> checkPods()));
+        informers.add(pods);
       }
+      SharedIndexInformer<? extends HasMetadata> workload =
+          switch (kind) {
+            case "Deployment" ->
+                client
+                    .apps()
+                    .deployments()
+                    .inNamespace(namespace)
+                    .withName(name)
+                    .runnableInformer(0);
+            case "StatefulSet" ->
+                client
+                    .apps()
+                    .statefulSets()
+                    .inNamespace(namespace)
+                    .withName(name)
+                    .runnableInformer(0);
+            case "DaemonSet" ->
+                client
+                    .apps()
+                    .daemonSets()
+                    .inNamespace(namespace)
+                    .withName(name)
+                    .runnableInformer(0);
+            default -> throw new IllegalStateException(kind);
+          };
+      addWorkloadHandler(workload);
+      informers.add(workload);
+      for (SharedIndexInformer<?> i : informers) {
+        starts.add(i.start().toCompletableFuture());
+      }
+      return CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new));
+    }
+
+    private <T extends HasMetadata> void addWorkloadHandler(SharedIndexInformer<T> informer) {
+      informer.addEventHandler(workloadHandler());
     }
 
     private <T extends HasMetadata> ResourceEventHandler<T> workloadHandler() {
