@@ -95,14 +95,14 @@ public final class ImageBuilder {
       log.debug("Empty layers left out: " + String.join(", ", plan.skippedLayers()));
     }
 
-    Optional<Runtime> runtime =
+    Optional<JavaRuntime> runtime =
         v.baseKind == ValidatedRequest.BaseKind.JLINK
             ? Optional.of(jlink(request, jar))
             : Optional.empty();
     List<FileEntriesLayer> layers = new ArrayList<>();
     runtime.ifPresent(r -> layers.addAll(r.layers()));
     layers.addAll(plan.layers());
-    String java = runtime.map(Runtime::javaExecutable).orElse("java");
+    String java = runtime.map(JavaRuntime::javaExecutable).orElse("java");
     List<String> entrypoint = plan.entrypoint(java, request.jvmFlags());
 
     Optional<ResolvedCredential> baseCredential =
@@ -149,11 +149,29 @@ public final class ImageBuilder {
         request.outputDirectory().resolve(ImageRecord.ENV_FILE));
   }
 
-  /** The layers and java of a runtime that comes with the image instead of the base image. */
-  private record Runtime(List<FileEntriesLayer> layers, String javaExecutable) {}
-
-  private Runtime jlink(ImageBuildRequest request, BootJar jar) {
-    throw new K8sciException("from = jlink is not available in this build of k8sci yet.");
+  /** A jlink'ed runtime from {@link JlinkRuntime}, cached under {@code <cacheDirectory>/jlink}. */
+  private static JavaRuntime jlink(ImageBuildRequest request, BootJar jar) {
+    List<Path> applicationJars = new ArrayList<>();
+    applicationJars.add(jar.path());
+    applicationJars.addAll(jar.dependencies());
+    JlinkRuntime.Builder builder =
+        JlinkRuntime.builder()
+            .applicationJars(applicationJars)
+            .additionalModules(request.additionalJlinkModules())
+            .cacheDirectory(request.cacheDirectory().resolve("jlink"))
+            .log(request.log());
+    request.jdkHome().ifPresent(builder::jdkHome);
+    JavaRuntime runtime = builder.build().create();
+    request
+        .log()
+        .info(
+            "Java runtime: jlink'ed from "
+                + request.jdkHome().map(Path::toString).orElse(System.getProperty("java.home"))
+                + ", "
+                + humanSize(runtime.sizeBytes())
+                + ", modules "
+                + String.join(",", runtime.modules()));
+    return runtime;
   }
 
   private void trustCaCertificates(Path ca, BuildLog log) {
@@ -270,8 +288,18 @@ public final class ImageBuilder {
         .setFormat(ImageFormat.Docker);
     request.environment().forEach(jib::addEnvironmentVariable);
     request.labels().forEach(jib::addLabel);
-    request.user().ifPresent(jib::setUser);
+    request.user().or(() -> defaultUser(v)).ifPresent(jib::setUser);
     return jib;
+  }
+
+  /**
+   * {@code from = jlink} runs as the non-root user its {@code /etc/passwd} names (numeric, so that
+   * Kubernetes' {@code runAsNonRoot} can verify it); other bases keep their own user.
+   */
+  static Optional<String> defaultUser(ValidatedRequest v) {
+    return v.baseKind == ValidatedRequest.BaseKind.JLINK
+        ? Optional.of(JlinkRuntime.NON_ROOT_UID + ":" + JlinkRuntime.NON_ROOT_UID)
+        : Optional.empty();
   }
 
   private static Containerizer containerizer(
