@@ -303,7 +303,7 @@ public final class ImageBuildRequest {
     private Path jdkHome;
     private Set<String> additionalJlinkModules = new LinkedHashSet<>();
     private Map<String, String> systemEnvironment = new LinkedHashMap<>();
-    private int maxAttempts = 4;
+    private int maxAttempts = 5;
     private Duration initialBackoff = Duration.ofSeconds(1);
     private BuildLog log = BuildLog.silent();
 
@@ -489,13 +489,16 @@ public final class ImageBuildRequest {
       return this;
     }
 
-    /** Default 4: attempts at containerizing when the registry fails transiently. */
+    /**
+     * Default 5: attempts at containerizing (the first included) when a registry fails transiently
+     * (5xx, 429, dropped connection, timeout).
+     */
     public Builder maxAttempts(int maxAttempts) {
       this.maxAttempts = maxAttempts;
       return this;
     }
 
-    /** Default 1 s, doubled after each transient failure. */
+    /** Default 1 s, doubled after each transient failure (±20% jitter), at most 30 s. */
     public Builder initialBackoff(Duration initialBackoff) {
       this.initialBackoff = initialBackoff;
       return this;

@@ -17,7 +17,9 @@ import com.google.cloud.tools.jib.cache.CachedLayer;
 import com.google.common.collect.ImmutableList;
 import io.k8sci.K8sciException;
 import io.k8sci.log.BuildLog;
+import io.k8sci.registry.RegistryTrust;
 import io.k8sci.registry.ResolvedCredential;
+import io.k8sci.registry.RetryPolicy;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +31,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Builds the image of a Spring Boot service without a Docker daemon, with jib-core: the jar's
@@ -58,19 +61,17 @@ public final class ImageBuilder {
 
   private static final String TOOL_NAME = "k8sci";
 
-  private final Sleeper sleeper;
+  /** The longest wait between two attempts (unless the initial one is longer). */
+  static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
-  /** Waits between attempts; replaceable in tests. */
-  @FunctionalInterface
-  interface Sleeper {
-    void sleep(Duration duration) throws InterruptedException;
-  }
+  private final RetryPolicy.Sleeper sleeper;
 
   public ImageBuilder() {
-    this(duration -> Thread.sleep(duration.toMillis()));
+    this(RetryPolicy.Sleeper.system());
   }
 
-  ImageBuilder(Sleeper sleeper) {
+  /** With another way of waiting between attempts (tests). */
+  ImageBuilder(RetryPolicy.Sleeper sleeper) {
     this.sleeper = sleeper;
   }
 
@@ -174,9 +175,8 @@ public final class ImageBuilder {
     return runtime;
   }
 
-  private void trustCaCertificates(Path ca, BuildLog log) {
-    // wired to io.k8sci.registry.RegistryTrust once that lands
-    log.debug("Trusting the CA certificates in " + ca);
+  private static void trustCaCertificates(Path ca, BuildLog log) {
+    RegistryTrust.trustCaCertificates(ca, log);
   }
 
   private static ResolvedCredential resolve(
@@ -212,54 +212,57 @@ public final class ImageBuilder {
       Path applicationCache,
       JibEvents events) {
     ImageBuildRequest request = v.request;
-    BuildLog log = request.log();
-    Duration backoff = request.initialBackoff();
-    for (int attempt = 1; ; attempt++) {
-      try {
-        JibContainerBuilder jib = containerBuilder(v, layers, entrypoint, baseCredential);
-        Containerizer containerizer = containerizer(v, targetCredential, applicationCache, events);
-        try {
-          return jib.containerize(containerizer);
-        } finally {
-          events.endAttempt();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new K8sciException("Interrupted while building " + v.reference(), e);
-      } catch (CacheDirectoryCreationException e) {
-        throw new K8sciException(
-            "Cannot create the cache directory under "
-                + request.cacheDirectory()
-                + ": "
-                + e.getMessage()
-                + ". Check cacheDirectory and its permissions.",
-            e);
-      } catch (Exception e) {
-        Throwable failure =
-            e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-        RegistryFailures.Kind kind = RegistryFailures.classify(failure);
-        if (kind.transientFailure && attempt < request.maxAttempts()) {
-          log.warn(
-              "Attempt "
-                  + attempt
-                  + " of "
-                  + request.maxAttempts()
-                  + " failed ("
-                  + RegistryFailures.summary(failure)
-                  + "); retrying in "
-                  + backoff.toMillis()
-                  + " ms.");
-          try {
-            sleeper.sleep(backoff);
-          } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            throw new K8sciException("Interrupted while building " + v.reference(), interrupted);
-          }
-          backoff = backoff.multipliedBy(2);
-          continue;
-        }
-        throw failureMessage(v, kind, failure, attempt, baseCredential, targetCredential, events);
-      }
+    Duration initialDelay = request.initialBackoff();
+    RetryPolicy retry =
+        RetryPolicy.builder()
+            .maxAttempts(request.maxAttempts())
+            .initialDelay(initialDelay)
+            .maxDelay(initialDelay.compareTo(MAX_BACKOFF) > 0 ? initialDelay : MAX_BACKOFF)
+            .classifier(RegistryFailures::transientFailure)
+            .sleeper(sleeper)
+            .log(request.log())
+            .build();
+    String subject =
+        "Registry " + v.target.or(() -> v.base).map(ImageBuilder::credentialHost).orElse("(none)");
+    AtomicInteger attempts = new AtomicInteger();
+    try {
+      return retry.call(
+          subject,
+          () -> {
+            attempts.incrementAndGet();
+            JibContainerBuilder jib = containerBuilder(v, layers, entrypoint, baseCredential);
+            Containerizer containerizer =
+                containerizer(v, targetCredential, applicationCache, events);
+            try {
+              return jib.containerize(containerizer);
+            } catch (ExecutionException e) {
+              throw e.getCause() instanceof Exception cause ? cause : e;
+            } finally {
+              events.endAttempt();
+            }
+          });
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new K8sciException("Interrupted while building " + v.reference(), e);
+    } catch (CacheDirectoryCreationException e) {
+      throw new K8sciException(
+          "Cannot create the cache directory under "
+              + request.cacheDirectory()
+              + ": "
+              + e.getMessage()
+              + ". Check cacheDirectory and its permissions.",
+          e);
+    } catch (K8sciException e) {
+      throw e;
+    } catch (Exception e) {
+      throw failureMessage(
+          v,
+          RegistryFailures.classify(e),
+          e,
+          attempts.get(),
+          baseCredential,
+          targetCredential,
+          events);
     }
   }
 

@@ -15,8 +15,8 @@ import java.util.regex.Pattern;
  * need: which blobs were really uploaded and which the registry had already, the base image's
  * digest, and the last image an I/O error was about (to name the registry in a failure).
  *
- * <p>Jib's own messages go to the debug log. It is fed from Jib's worker threads, hence
- * synchronized; one instance per build.
+ * <p>Jib's own messages go to the debug log, its warnings to the warning log. It is fed from Jib's
+ * worker threads, hence synchronized; one instance per build.
  *
  * <p>The strings matched here are those of jib-core 0.27.3 ({@code PushBlobStep}: progress
  * allocation {@code "pushing blob <digest>"}, info {@code "Skipping push; BLOB already exists on
@@ -75,7 +75,10 @@ final class JibEvents {
       }
       String clean = message.replaceAll("\u001b\\[[0-9;]*m", "");
       switch (logEvent.getLevel()) {
-        case ERROR, WARN -> log.debug("Jib " + logEvent.getLevel() + ": " + clean);
+        // Jib's warnings are for the user (e.g. a base image without digest, an insecure
+        // fallback); its errors are followed by the exception k8sci explains
+        case WARN -> log.warn(clean);
+        case ERROR -> log.debug("Jib ERROR: " + clean);
         default -> log.debug("Jib: " + clean);
       }
     }

@@ -1,17 +1,20 @@
 package io.k8sci.image;
 
+import com.google.api.client.http.HttpHeaders;
 import com.google.api.client.http.HttpResponseException;
 import com.google.cloud.tools.jib.api.InsecureRegistryException;
 import com.google.cloud.tools.jib.api.RegistryAuthenticationFailedException;
 import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
 import com.google.cloud.tools.jib.http.ResponseException;
 import com.google.cloud.tools.jib.registry.RegistryCredentialsNotSentException;
+import io.k8sci.registry.RetryPolicy;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -58,6 +61,52 @@ final class RegistryFailures {
 
   static boolean isTransient(Throwable failure) {
     return classify(failure).transientFailure;
+  }
+
+  /**
+   * The verdict for {@link io.k8sci.registry.RetryPolicy}: what happened, phrased to follow
+   * "Registry HOST", and the server's {@code Retry-After}; empty when retrying cannot help.
+   */
+  static Optional<RetryPolicy.TransientFailure> transientFailure(Throwable failure) {
+    Kind kind = classify(failure);
+    if (!kind.transientFailure) {
+      return Optional.empty();
+    }
+    OptionalInt status = httpStatus(failure);
+    String description =
+        switch (kind) {
+          case SERVER_ERROR, TOO_MANY_REQUESTS -> "answered " + status.orElse(0);
+          case TIMEOUT -> "timed out (" + summary(failure) + ")";
+          default -> "dropped the connection (" + summary(failure) + ")";
+        };
+    return Optional.of(RetryPolicy.TransientFailure.of(description, retryAfter(failure)));
+  }
+
+  /** The {@code Retry-After} seconds of the first HTTP response in the chain, or null. */
+  static Duration retryAfter(Throwable failure) {
+    for (Throwable t : chain(failure)) {
+      HttpHeaders headers = null;
+      if (t instanceof ResponseException response) {
+        headers = response.getHeaders();
+      } else if (t instanceof HttpResponseException response) {
+        headers = response.getHeaders();
+      }
+      if (headers != null) {
+        Object value = headers.get("retry-after");
+        if (value instanceof List<?> list && !list.isEmpty()) {
+          value = list.get(0);
+        }
+        if (value != null) {
+          try {
+            return Duration.ofSeconds(Long.parseLong(value.toString().strip()));
+          } catch (NumberFormatException e) {
+            return null;
+          }
+        }
+        return null;
+      }
+    }
+    return null;
   }
 
   static Kind classify(Throwable failure) {
@@ -200,11 +249,6 @@ final class RegistryFailures {
     Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
     for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
       chain.add(t);
-      for (Throwable suppressed : t.getSuppressed()) {
-        if (seen.add(suppressed)) {
-          chain.add(suppressed);
-        }
-      }
     }
     return chain;
   }

@@ -234,11 +234,12 @@ final class ValidatedRequest {
         .caCertificates()
         .ifPresent(
             ca -> {
-              if (!Files.isRegularFile(ca) || !Files.isReadable(ca)) {
+              if (!Files.exists(ca) || !Files.isReadable(ca)) {
                 problems.add(
                     "caCertificates: "
                         + ca
-                        + " is not a readable file; give the PEM file of the registry's CA.");
+                        + " does not exist or is not readable; give the PEM file (or a directory"
+                        + " of .pem/.crt files) of the registry's CA.");
               }
             });
     if (request.maxAttempts() < 1) {

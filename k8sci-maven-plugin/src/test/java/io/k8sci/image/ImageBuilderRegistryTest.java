@@ -173,7 +173,11 @@ class ImageBuilderRegistryTest {
       assertThat(proxy.faultCount()).isEqualTo(3);
       assertThat(skopeo.inspect(registry.image("team/flaky:1")).digest())
           .isEqualTo(record.digest());
-      assertThat(log.lines()).anyMatch(l -> l.startsWith("WARN Attempt 1 of 4 failed (HTTP 500"));
+      assertThat(log.lines())
+          .anyMatch(
+              l ->
+                  l.startsWith("WARN Registry " + proxy.host() + " answered 500; retrying in")
+                      && l.endsWith("(attempt 2 of 5)"));
     }
   }
 
