@@ -112,6 +112,13 @@ public final class ImageBuilder {
         v.target.map(target -> resolve("target", target, request.targetCredentials(), log));
 
     request.caCertificates().ifPresent(ca -> trustCaCertificates(ca, log));
+    if (!request.allowInsecureRegistries()) {
+      v.target.ifPresent(t -> TlsPreflight.check(t.getRegistry(), "to", log));
+      v.base
+          .filter(b -> !v.registryMirrors.containsKey(b.getRegistry()))
+          .filter(b -> v.target.isEmpty() || !b.getRegistry().equals(v.target.get().getRegistry()))
+          .ifPresent(b -> TlsPreflight.check(b.getRegistry(), "from", log));
+    }
 
     String description =
         (v.target.isPresent() ? "Pushing " + v.target.get() : "Writing " + request.tarPath())

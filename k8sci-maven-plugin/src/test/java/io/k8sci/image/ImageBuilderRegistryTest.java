@@ -262,6 +262,24 @@ class ImageBuilderRegistryTest {
   }
 
   @Test
+  void plainHttpRegistryWithoutAllowInsecureFailsAtOnceSayingSo() {
+    assertThatThrownBy(
+            () ->
+                new ImageBuilder()
+                    .build(
+                        push(
+                                bootJar("v1", "class v1"),
+                                registry.image("team/plain:1"),
+                                new RecordingLog())
+                            .allowInsecureRegistries(false)
+                            .build()))
+        .isInstanceOf(K8sciException.class)
+        .hasMessageContaining("Cannot talk to the registry " + registry.host() + " (to)")
+        .hasMessageContaining("it answers plain http")
+        .hasMessageContaining("allowInsecureRegistries=true");
+  }
+
+  @Test
   void digestOfTheRecordIsWhatAClusterWouldPullByDigest() {
     ImageRecord record =
         new ImageBuilder()
