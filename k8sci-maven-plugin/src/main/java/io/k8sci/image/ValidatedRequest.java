@@ -38,7 +38,7 @@ final class ValidatedRequest {
   private static final Pattern USER =
       Pattern.compile("^[A-Za-z0-9_.][A-Za-z0-9_.-]*(:[A-Za-z0-9_.][A-Za-z0-9_.-]*)?$");
   private static final Pattern MIRROR =
-      Pattern.compile("^(?:https?://)?([A-Za-z0-9.-]+(?::\\d{1,5})?(?:/[A-Za-z0-9._/-]*)?)/?$");
+      Pattern.compile("^(?:https?://)?([A-Za-z0-9.-]+(?::\\d{1,5})?(?:/[A-Za-z0-9._-]+)*)/?$");
   private static final Pattern REGISTRY_HOST = Pattern.compile("^[A-Za-z0-9.-]+(?::\\d{1,5})?$");
   private static final Pattern JLINK_MODULE =
       Pattern.compile("^[A-Za-z][A-Za-z0-9_]*(\\.[A-Za-z][A-Za-z0-9_]*)*$");
