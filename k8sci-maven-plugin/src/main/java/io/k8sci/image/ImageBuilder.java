@@ -480,7 +480,7 @@ public final class ImageBuilder {
       Instant started,
       Duration took) {
     com.google.cloud.tools.jib.api.ImageReference reference = v.reference();
-    String repository = repository(reference);
+    String repository = v.target.isPresent() ? repository(reference) : tarRepository(reference);
     String tag = reference.getTag().orElse("latest");
     List<String> tags = new ArrayList<>();
     tags.add(tag);
@@ -499,6 +499,21 @@ public final class ImageBuilder {
         events.baseDigest().orElse(null),
         started.toString(),
         took.toMillis());
+  }
+
+  /**
+   * The repository as the tar names it and as {@code podman load} / {@code docker load} make it
+   * runnable: a Docker Hub name stays short ({@code demo}, which podman loads as {@code
+   * localhost/demo} and finds by its short name).
+   */
+  static String tarRepository(com.google.cloud.tools.jib.api.ImageReference reference) {
+    if (!reference.getRegistry().equals(ValidatedRequest.DOCKER_HUB)) {
+      return repository(reference);
+    }
+    String repository = reference.getRepository();
+    return repository.startsWith("library/")
+        ? repository.substring("library/".length())
+        : repository;
   }
 
   /** {@code registry/repository}, with Docker Hub spelled {@code docker.io}. */

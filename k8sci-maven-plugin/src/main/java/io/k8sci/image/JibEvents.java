@@ -114,10 +114,6 @@ final class JibEvents {
     return Optional.empty();
   }
 
-  synchronized Set<String> uploadedDigests() {
-    return Set.copyOf(uploaded);
-  }
-
   synchronized Optional<String> baseDigest() {
     return Optional.ofNullable(baseDigest);
   }

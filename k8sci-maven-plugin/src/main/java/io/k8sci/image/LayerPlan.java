@@ -7,7 +7,6 @@ import com.google.cloud.tools.jib.api.buildplan.FilePermissions;
 import io.k8sci.K8sciException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -243,21 +242,5 @@ public final class LayerPlan {
     entrypoint.add(String.join(":", classpath));
     entrypoint.add(mainClass);
     return List.copyOf(entrypoint);
-  }
-
-  /** Total size in bytes of the files of a layer (uncompressed). */
-  static long fileBytes(FileEntriesLayer layer) {
-    return layer.getEntries().stream()
-        .map(FileEntry::getSourceFile)
-        .filter(Files::isRegularFile)
-        .mapToLong(
-            p -> {
-              try {
-                return Files.size(p);
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-            })
-        .sum();
   }
 }

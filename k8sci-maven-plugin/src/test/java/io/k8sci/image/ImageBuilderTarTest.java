@@ -94,7 +94,7 @@ class ImageBuilderTarTest {
     assertThat(ImageRecord.read(result.recordFile())).isEqualTo(record);
     assertThat(record.pushed()).isFalse();
     assertThat(record.tarPath()).isEqualTo(tar.toAbsolutePath().toString());
-    assertThat(record.reference()).isEqualTo("docker.io/library/demo:0.0.1");
+    assertThat(record.reference()).isEqualTo("demo:0.0.1");
     assertThat(record.tags()).containsExactly("0.0.1", "extra");
     assertThat(record.base()).isEqualTo("scratch");
     assertThat(record.layers())
@@ -104,8 +104,7 @@ class ImageBuilderTarTest {
     assertThat(record.layers()).allMatch(l -> l.uploaded() == null);
     assertThat(output.resolve("image.env"))
         .content()
-        .contains(
-            "K8SCI_IMAGE=docker.io/library/demo:0.0.1", "K8SCI_IMAGE_DIGEST=" + record.digest());
+        .contains("K8SCI_IMAGE=demo:0.0.1", "K8SCI_IMAGE_DIGEST=" + record.digest());
 
     // the layers as stored in the tar match the record
     ImageTar image = new ImageTar(tar);
@@ -186,18 +185,33 @@ class ImageBuilderTarTest {
                 .toInstant())
         .isEqualTo(OUTPUT_TIMESTAMP);
 
+    // the hint's name is what podman load makes runnable
+    io.k8sci.testing.podman.Podman podman = new io.k8sci.testing.podman.Podman();
+    String loaded = podman.load(tar);
+    try {
+      assertThat(
+              podman
+                  .exec(
+                      List.of("image", "exists", record.reference()),
+                      java.time.Duration.ofSeconds(30))
+                  .exitCode())
+          .isZero();
+    } finally {
+      podman.rmi(loaded);
+    }
+
     // what the user is told
     assertThat(log.visible())
         .anyMatch(l -> l.contains("layer dependencies:"))
         .anyMatch(l -> l.contains("layer application:"))
         .anyMatch(l -> l.contains("Dropped BOOT-INF/lib/spring-boot-devtools-3.3.5.jar"))
-        .anyMatch(l -> l.contains("Wrote docker.io/library/demo:0.0.1 to " + tar.toAbsolutePath()))
+        .anyMatch(l -> l.contains("Wrote demo:0.0.1 to " + tar.toAbsolutePath()))
         .anyMatch(
             l ->
                 l.contains(
                     "podman load -i "
                         + tar.toAbsolutePath()
-                        + " && podman run --rm -p 8080:8080 docker.io/library/demo:0.0.1"));
+                        + " && podman run --rm -p 8080:8080 demo:0.0.1"));
   }
 
   @Test
@@ -265,7 +279,7 @@ class ImageBuilderTarTest {
                     .build())
             .record();
 
-    assertThat(record.reference()).isEqualTo("docker.io/library/tool:latest");
+    assertThat(record.reference()).isEqualTo("tool:latest");
     assertThat(record.layers())
         .extracting(ImageRecord.Layer::name)
         .containsExactly("dependencies", "application");
