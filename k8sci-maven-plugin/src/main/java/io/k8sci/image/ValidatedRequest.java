@@ -1,6 +1,5 @@
 package io.k8sci.image;
 
-import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
 import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
 import com.google.cloud.tools.jib.api.buildplan.Port;
 import io.k8sci.K8sciException;
@@ -124,19 +123,11 @@ final class ValidatedRequest {
     for (String tag : request.tags()) {
       try {
         ImageReference.validateTag(tag);
-        if (!com.google.cloud.tools.jib.api.ImageReference.isValidTag(tag)) {
-          throw new IllegalArgumentException("invalid tag \"" + tag + "\"");
-        }
         if (!b.additionalTags.contains(tag)) {
           b.additionalTags.add(tag);
         }
-      } catch (IllegalArgumentException e) {
-        problems.add(
-            "tags: \""
-                + tag
-                + "\" is not a valid tag ("
-                + e.getMessage()
-                + "); a tag is up to 128 of [A-Za-z0-9_.-] and does not start with . or -.");
+      } catch (K8sciException | IllegalArgumentException e) {
+        problems.add("tags: " + e.getMessage());
       }
     }
     String tarImageName = request.tarImageName().orElseGet(() -> defaultTarName(request.jar()));
@@ -277,18 +268,11 @@ final class ValidatedRequest {
   private static com.google.cloud.tools.jib.api.ImageReference parseReference(
       String field, String reference, List<String> problems) {
     try {
-      ImageReference.parse(reference);
-      return com.google.cloud.tools.jib.api.ImageReference.parse(reference);
-    } catch (IllegalArgumentException e) {
+      return ImageReference.parse(reference).toJib();
+    } catch (K8sciException | IllegalArgumentException e) {
       problems.add(field + ": " + e.getMessage());
-    } catch (InvalidImageReferenceException e) {
-      problems.add(
-          field
-              + ": \""
-              + reference
-              + "\" is not a valid image reference (registry/repository:tag or @sha256:...).");
+      return null;
     }
-    return null;
   }
 
   private static AbsoluteUnixPath absoluteUnixPath(
