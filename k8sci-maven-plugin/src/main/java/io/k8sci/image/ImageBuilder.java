@@ -31,6 +31,9 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -64,6 +67,8 @@ public final class ImageBuilder {
   /** The longest wait between two attempts (unless the initial one is longer). */
   static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
+  private static final Duration EXECUTOR_STOP_TIMEOUT = Duration.ofSeconds(30);
+
   private final RetryPolicy.Sleeper sleeper;
 
   public ImageBuilder() {
@@ -89,6 +94,8 @@ public final class ImageBuilder {
     v.notes.forEach(log::info);
 
     BootJar jar = BootJar.read(request.jar(), request.runtimeDependencies(), log);
+    // a failed build must not leave the previous build's record looking current to the rollout
+    ImageRecord.delete(request.outputDirectory());
     LayerPlan plan =
         LayerPlan.create(
             jar, request.outputDirectory().resolve("exploded"), v.appRoot, v.filesModificationTime);
@@ -236,15 +243,18 @@ public final class ImageBuilder {
       return retry.call(
           subject,
           () -> {
-            attempts.incrementAndGet();
+            int attempt = attempts.incrementAndGet();
             JibContainerBuilder jib = containerBuilder(v, layers, entrypoint, baseCredential);
+            ExecutorService executor = jibExecutor(attempt);
             Containerizer containerizer =
-                containerizer(v, targetCredential, applicationCache, events);
+                containerizer(v, targetCredential, applicationCache, events)
+                    .setExecutorService(executor);
             try {
               return jib.containerize(containerizer);
             } catch (ExecutionException e) {
               throw e.getCause() instanceof Exception cause ? cause : e;
             } finally {
+              stop(executor);
               events.endAttempt();
             }
           });
@@ -270,6 +280,34 @@ public final class ImageBuilder {
           baseCredential,
           targetCredential,
           events);
+    }
+  }
+
+  /**
+   * Jib's worker threads for one attempt. Owning them lets the build wait until every task of a
+   * failed attempt has stopped, so no Jib thread still writes into the caches or talks to the
+   * registry after {@link #build} returned (or while the next attempt runs).
+   */
+  private static ExecutorService jibExecutor(int attempt) {
+    AtomicInteger threads = new AtomicInteger();
+    return Executors.newCachedThreadPool(
+        task -> {
+          Thread thread =
+              new Thread(task, "k8sci-jib-" + attempt + "-" + threads.incrementAndGet());
+          thread.setDaemon(true);
+          return thread;
+        });
+  }
+
+  private static void stop(ExecutorService executor) {
+    executor.shutdownNow();
+    try {
+      if (!executor.awaitTermination(EXECUTOR_STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+        // a task that ignores interruption; it holds no lock the next attempt needs
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -119,6 +119,18 @@ public record ImageRecord(
     }
   }
 
+  /** Removes {@code image.json} and {@code image.env} from {@code outputDirectory}, if present. */
+  public static void delete(Path outputDirectory) {
+    try {
+      Files.deleteIfExists(outputDirectory.resolve(JSON_FILE));
+      Files.deleteIfExists(outputDirectory.resolve(ENV_FILE));
+    } catch (IOException e) {
+      throw new K8sciException(
+          "Cannot remove the previous image record from " + outputDirectory + ": " + e.getMessage(),
+          e);
+    }
+  }
+
   /** The dotenv lines of {@code image.env}. */
   public String toEnv() {
     return "K8SCI_IMAGE="

@@ -251,14 +251,18 @@ class ImageBuilderRegistryTest {
       closedPort = socket.getLocalPort();
     }
     String to = "127.0.0.1:" + closedPort + "/team/demo:1";
+    Path jar = bootJar("v1", "class v1");
+    ImageBuildResult previous =
+        new ImageBuilder()
+            .build(push(jar, registry.image("team/refused:previous"), new RecordingLog()).build());
+    assertThat(previous.recordFile()).exists();
 
-    assertThatThrownBy(
-            () ->
-                new ImageBuilder()
-                    .build(push(bootJar("v1", "class v1"), to, new RecordingLog()).build()))
+    assertThatThrownBy(() -> new ImageBuilder().build(push(jar, to, new RecordingLog()).build()))
         .isInstanceOf(K8sciException.class)
         .hasMessageContaining("Nothing answers at 127.0.0.1:" + closedPort)
         .hasMessageContaining("check the host and port");
+    assertThat(previous.recordFile()).doesNotExist();
+    assertThat(previous.envFile()).doesNotExist();
   }
 
   @Test
