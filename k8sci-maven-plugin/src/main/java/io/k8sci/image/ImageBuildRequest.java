@@ -333,19 +333,29 @@ public final class ImageBuildRequest {
       return this;
     }
 
-    /** Default: none, i.e. build {@link #tarPath(Path)} instead of pushing. */
+    /**
+     * Default: none, i.e. build {@link #tarPath(Path)} instead of pushing. Without a tag (e.g.
+     * {@code $CI_REGISTRY_IMAGE}) the image is tagged with the first of {@link #tags(List)}, else
+     * {@code latest}.
+     */
     public Builder to(String to) {
       this.to = blankToNull(to);
       return this;
     }
 
-    /** Default: none. */
+    /**
+     * Default: none. Tags pushed along with {@code to}; when {@code to} (or the tar name) has no
+     * tag of its own, the first of them is its tag.
+     */
     public Builder tags(List<String> tags) {
       this.tags = new ArrayList<>(tags);
       return this;
     }
 
-    /** Default: the jar's file name without {@code .jar}, lower-cased, tag {@code latest}. */
+    /**
+     * Default: the jar's file name without {@code .jar}, lower-cased; tagged like {@code to} (first
+     * of {@code tags}, else {@code latest}).
+     */
     public Builder tarImageName(String tarImageName) {
       this.tarImageName = blankToNull(tarImageName);
       return this;

@@ -105,35 +105,42 @@ final class ValidatedRequest {
       b.baseKind = BaseKind.JLINK;
     } else {
       b.baseKind = BaseKind.REGISTRY;
-      b.base = parseReference("from", from, problems);
+      ImageReference base = parseReference("from", from, problems);
+      b.base = base == null ? null : base.toJib();
     }
 
-    // to, tags
-    if (request.to().isPresent()) {
-      b.target = parseReference("to", request.to().get(), problems);
-      if (b.target != null && b.target.getDigest().isPresent()) {
-        problems.add(
-            "to: "
-                + request.to().get()
-                + " names a digest; a pushed image is named by a tag (e.g."
-                + " registry.example.com/group/app:1.0), its digest is computed.");
-        b.target = null;
-      }
-    }
+    // to, tags: a reference without tag takes the first of tags (else latest)
+    List<String> tags = new ArrayList<>();
     for (String tag : request.tags()) {
       try {
         ImageReference.validateTag(tag);
-        if (!b.additionalTags.contains(tag)) {
-          b.additionalTags.add(tag);
+        if (!tags.contains(tag)) {
+          tags.add(tag);
         }
       } catch (K8sciException | IllegalArgumentException e) {
         problems.add("tags: " + e.getMessage());
       }
     }
+    if (request.to().isPresent()) {
+      ImageReference to = parseReference("to", request.to().get(), problems);
+      if (to != null && to.digest() != null) {
+        problems.add(
+            "to: "
+                + request.to().get()
+                + " names a digest; a pushed image is named by a tag (e.g."
+                + " registry.example.com/group/app:1.0), its digest is computed.");
+      } else if (to != null) {
+        b.target = tagged(to, tags, b.additionalTags);
+      }
+    }
     String tarImageName = request.tarImageName().orElseGet(() -> defaultTarName(request.jar()));
-    b.tarName = parseReference("tarImageName", tarImageName, problems);
-    if (b.tarName != null && b.tarName.getDigest().isPresent()) {
+    ImageReference tar = parseReference("tarImageName", tarImageName, problems);
+    if (tar != null && tar.digest() != null) {
       problems.add("tarImageName: " + tarImageName + " must be named by a tag, not a digest.");
+    } else if (tar != null && b.target == null) {
+      b.tarName = tagged(tar, tags, b.additionalTags);
+    } else if (tar != null) {
+      b.tarName = tar.toJib();
     }
 
     // paths in the image
@@ -265,14 +272,30 @@ final class ValidatedRequest {
     return new ValidatedRequest(b);
   }
 
-  private static com.google.cloud.tools.jib.api.ImageReference parseReference(
+  private static ImageReference parseReference(
       String field, String reference, List<String> problems) {
     try {
-      return ImageReference.parse(reference).toJib();
+      return ImageReference.parse(reference);
     } catch (K8sciException | IllegalArgumentException e) {
       problems.add(field + ": " + e.getMessage());
       return null;
     }
+  }
+
+  /**
+   * The reference for Jib: with its own tag, the {@code tags} are additional; without one, the
+   * first of {@code tags} is its tag (else {@code latest}) and the rest are additional.
+   */
+  private static com.google.cloud.tools.jib.api.ImageReference tagged(
+      ImageReference reference, List<String> tags, List<String> additionalTags) {
+    List<String> remaining = new ArrayList<>(tags);
+    ImageReference withTag = reference;
+    if (reference.tag() == null) {
+      withTag = reference.withTag(remaining.isEmpty() ? "latest" : remaining.remove(0));
+    }
+    String tag = withTag.tag();
+    remaining.stream().filter(t -> !t.equals(tag)).forEach(additionalTags::add);
+    return withTag.toJib();
   }
 
   private static AbsoluteUnixPath absoluteUnixPath(
@@ -291,7 +314,8 @@ final class ValidatedRequest {
 
   /**
    * The tar's default name: the jar's file name without {@code .jar}, lower-cased, characters
-   * outside {@code [a-z0-9._-]} replaced by {@code -}, tag {@code latest}.
+   * outside {@code [a-z0-9._-]} replaced by {@code -}; no tag (the first of {@code tags}, else
+   * {@code latest}).
    */
   static String defaultTarName(Path jar) {
     String name = jar.getFileName().toString();
@@ -300,7 +324,7 @@ final class ValidatedRequest {
     }
     name = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
     name = name.replaceAll("^[._-]+", "").replaceAll("[._-]+$", "");
-    return (name.isEmpty() ? "app" : name) + ":latest";
+    return name.isEmpty() ? "app" : name;
   }
 
   /**

@@ -188,6 +188,38 @@ class ValidatedRequestTest {
             Port.tcp(7002));
   }
 
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "registry.example.com/team/demo:1.0 | a,b     | 1.0    | a,b",
+        "registry.example.com/team/demo:1.0 | 1.0,b   | 1.0    | b",
+        "registry.example.com/team/demo     | 7f3e2a1b,latest | 7f3e2a1b | latest",
+        "registry.example.com/team/demo     |         | latest |"
+      })
+  void referenceWithoutTagTakesTheFirstTag(
+      String to, String tags, String expectedTag, String expectedAdditional) {
+    List<String> tagList = tags == null ? List.of() : List.of(tags.split(","));
+    List<String> additional =
+        expectedAdditional == null ? List.of() : List.of(expectedAdditional.split(","));
+
+    ValidatedRequest v = ValidatedRequest.of(valid().to(to).tags(tagList).build());
+
+    assertThat(v.target.orElseThrow().getTag()).contains(expectedTag);
+    assertThat(v.additionalTags).containsExactlyElementsOf(additional);
+  }
+
+  @Test
+  void tarNameIsTaggedWithTheFirstTag() {
+    ValidatedRequest v =
+        ValidatedRequest.of(
+            ImageBuildRequest.builder().jar(JAR).tags(List.of("1.2.3", "x")).build());
+
+    assertThat(v.tarName.getRepository()).isEqualTo("library/demo-1.0");
+    assertThat(v.tarName.getTag()).contains("1.2.3");
+    assertThat(v.additionalTags).containsExactly("x");
+  }
+
   @Test
   void additionalTagsAreDeduplicatedInOrder() {
     ValidatedRequest v =
@@ -250,10 +282,10 @@ class ValidatedRequestTest {
 
   @ParameterizedTest
   @CsvSource({
-    "demo-0.0.1-SNAPSHOT.jar, demo-0.0.1-snapshot:latest",
-    "My_App.jar, my_app:latest",
-    "---.jar, app:latest",
-    "service v2.JAR, service-v2:latest"
+    "demo-0.0.1-SNAPSHOT.jar, demo-0.0.1-snapshot",
+    "My_App.jar, my_app",
+    "---.jar, app",
+    "service v2.JAR, service-v2"
   })
   void defaultTarNameComesFromTheJar(String jar, String expected) {
     assertThat(ValidatedRequest.defaultTarName(Path.of(jar))).isEqualTo(expected);
