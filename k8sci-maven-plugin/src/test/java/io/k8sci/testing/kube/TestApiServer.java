@@ -545,6 +545,21 @@ public final class TestApiServer implements AutoCloseable {
       ((ObjectNode) appliedObject.get("metadata")).put("namespace", r.namespace());
     }
     MockResponse live = crud.handleGet(r.path());
+    // dryRun=All: like the API server, answer with the object as it would be and store nothing.
+    boolean dryRun = "All".equals(r.queryParameters().get("dryRun"));
+    if (dryRun) {
+      ObjectNode result = appliedObject;
+      int code = 201;
+      if (live.code() != 404) {
+        result = (ObjectNode) JSON.readTree(live.getBody().readUtf8());
+        overlay(result, appliedObject);
+        code = 200;
+      }
+      return new MockResponse()
+          .setResponseCode(code)
+          .setHeader("Content-Type", "application/json")
+          .setBody(JSON.writeValueAsString(result));
+    }
     if (live.code() == 404) {
       String collection = r.path().substring(0, r.path().lastIndexOf('/'));
       return crud.dispatch(
