@@ -144,6 +144,18 @@ class GeneratedFilesIT {
   }
 
   @Test
+  void buildRanK8sciImageAndRecordedTheImage() throws IOException {
+    // goal.txt builds with -Dk8sci.from=jlink and no registry: the image goes to a tar file.
+    Path k8sci = PROJECT.dir.resolve("target/k8sci");
+    assertThat(k8sci.resolve("image.tar")).isRegularFile();
+    String env = Files.readString(k8sci.resolve("image.env"));
+    assertThat(env).containsPattern("(?m)^K8SCI_IMAGE_DIGEST=sha256:[0-9a-f]{64}$");
+    assertThat(Files.readString(k8sci.resolve("image.json")))
+        .contains("\"name\" : \"application\"")
+        .contains("\"name\" : \"dependencies\"");
+  }
+
+  @Test
   void buildRepackagedALayeredBootJarForK8sciImage() throws IOException {
     Path jar =
         PROJECT.dir.resolve(
