@@ -285,7 +285,9 @@ class RolloutScenarioTest {
   @Test
   void progressDeadlineExceededFailsWithKubectlsMessage() {
     Deployment d = deployment("web", "web:1-never-ready", 1);
-    d.getSpec().setProgressDeadlineSeconds(20); // 200 ms in the simulation
+    // 1 s in the simulation: long enough for the pod to run and its probe to fail, even on a
+    // loaded machine.
+    d.getSpec().setProgressDeadlineSeconds(100);
     Result r = applyAndWatch(List.of(d)).get(0);
 
     assertThat(r.outcome()).isEqualTo(Outcome.FAILED);

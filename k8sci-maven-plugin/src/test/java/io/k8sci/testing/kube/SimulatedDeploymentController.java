@@ -765,7 +765,8 @@ public final class SimulatedDeploymentController implements AutoCloseable {
       }
       case NEVER_READY -> {
         status = age <= 1 ? pending(c, image) : running(c, image, false);
-        if (age > 2) {
+        // The kubelet's probe fails as soon as the container runs: the event comes with it.
+        if (age > 1) {
           event(
               pod,
               "Warning",
