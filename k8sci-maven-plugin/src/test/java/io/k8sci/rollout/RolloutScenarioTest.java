@@ -301,6 +301,21 @@ class RolloutScenarioTest {
   void timeoutNamesTheWorkloadAndItsLastStatus() {
     ServerSideApplier.Report report =
         applier().apply(List.of(deployment("web", "web:1-never-ready", 1)));
+    // Let the controller reach its final state (pod updated, never available) first, so the
+    // short timeout below cannot end on an earlier message when the machine is slow.
+    server
+        .client()
+        .apps()
+        .deployments()
+        .inNamespace(NS)
+        .withName("web")
+        .waitUntilCondition(
+            d ->
+                d != null
+                    && d.getStatus() != null
+                    && Integer.valueOf(1).equals(d.getStatus().getUpdatedReplicas()),
+            30,
+            java.util.concurrent.TimeUnit.SECONDS);
     Result r = watcher().timeout(Duration.ofMillis(800)).watch(targets(report.applied())).get(0);
 
     assertThat(r.outcome()).isEqualTo(Outcome.TIMED_OUT);
