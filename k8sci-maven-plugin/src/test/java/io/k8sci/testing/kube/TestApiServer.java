@@ -24,15 +24,21 @@ import io.fabric8.mockwebserver.internal.SimpleRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
@@ -77,6 +83,9 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  *       previous instance does not exist.
  *   <li><b>Event field selectors</b>: a list of events with {@code fieldSelector=involvedObject.*}
  *       is filtered here (the mock only knows metadata.name/namespace selectors).
+ *   <li><b>TokenRequest</b> ({@code POST .../serviceaccounts/NAME/token}, which the CRUD mock does
+ *       not know), see {@link #maxTokenExpiration}; and, on demand, <b>authentication</b> of the
+ *       code under test with the tokens issued that way ({@link #authenticateIssuedTokensOnly}).
  * </ol>
  *
  * Everything else (get/list/watch with label and name field selectors, create, update, json and
@@ -114,6 +123,12 @@ public final class TestApiServer implements AutoCloseable {
   private final List<Fault> faults = new ArrayList<>();
   private final Map<String, String> podLogs = new ConcurrentHashMap<>();
   private final Object writeLock = new Object();
+  private final Set<ApiRequest> createdByApply =
+      java.util.Collections.synchronizedSet(
+          java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+  private final Map<String, String> issuedTokens = new ConcurrentHashMap<>();
+  private volatile Duration maxTokenExpiration;
+  private volatile boolean issuedTokensOnly;
   private volatile String allowedNamespace;
   private volatile String identity = "system:serviceaccount:default:k8sci-deployer";
   private KubernetesClient harnessClient;
@@ -231,6 +246,36 @@ public final class TestApiServer implements AutoCloseable {
 
   public void clearRequests() {
     requests.clear();
+    createdByApply.clear();
+  }
+
+  /**
+   * The authorization checks the real API server would make for {@link #requests()}: one per
+   * request, plus a {@code create} right after each server-side apply that created its object (for
+   * an apply PATCH of a missing object kube-apiserver also authorizes {@code create}, see {@code
+   * createAuthorizerAttributes} in the apiserver's {@code handlers/patch.go}).
+   */
+  public List<ApiRequest> authorizationChecks() {
+    List<ApiRequest> checks = new ArrayList<>();
+    for (ApiRequest r : requests()) {
+      checks.add(r);
+      if (createdByApply.contains(r)) {
+        checks.add(
+            new ApiRequest(
+                r.method(),
+                r.path(),
+                r.query(),
+                "create",
+                r.group(),
+                r.resource(),
+                r.subresource(),
+                r.namespace(),
+                r.name(),
+                r.userAgent(),
+                r.contentType()));
+      }
+    }
+    return checks;
   }
 
   private static boolean isTestSide(ApiRequest r) {
@@ -459,6 +504,132 @@ public final class TestApiServer implements AutoCloseable {
         .setBody(Serialization.asJson(status));
   }
 
+  // ---------------------------------------------------------------- TokenRequest
+
+  /**
+   * Caps the lifetime of issued tokens, like kube-apiserver's {@code
+   * --service-account-max-token-expiration}; null (the default) for no cap.
+   */
+  public void maxTokenExpiration(Duration cap) {
+    this.maxTokenExpiration = cap;
+  }
+
+  /**
+   * From now on, requests of the code under test without {@code Authorization: Bearer T}, T a token
+   * issued by the TokenRequest route, get 401 Unauthorized like a real API server's. Proves that a
+   * client really uses the token it was given.
+   */
+  public void authenticateIssuedTokensOnly() {
+    this.issuedTokensOnly = true;
+  }
+
+  /** The ServiceAccount user ({@code system:serviceaccount:NS:NAME}) each issued token acts as. */
+  public Map<String, String> issuedTokens() {
+    return Map.copyOf(issuedTokens);
+  }
+
+  private MockResponse authenticate(ApiRequest r, String authorization) {
+    if (!issuedTokensOnly) {
+      return null;
+    }
+    String token =
+        authorization != null && authorization.startsWith("Bearer ")
+            ? authorization.substring(7).trim()
+            : null;
+    if (token != null && issuedTokens.containsKey(token)) {
+      return null;
+    }
+    Status status =
+        new StatusBuilder()
+            .withApiVersion("v1")
+            .withKind("Status")
+            .withStatus("Failure")
+            .withMessage("Unauthorized")
+            .withReason("Unauthorized")
+            .withCode(401)
+            .build();
+    return new MockResponse()
+        .setResponseCode(401)
+        .setHeader("Content-Type", "application/json")
+        .setBody(Serialization.asJson(status));
+  }
+
+  /**
+   * APPROXIMATION of {@code POST /api/v1/namespaces/NS/serviceaccounts/NAME/token}: 404 when the
+   * ServiceAccount does not exist, 422 below the API's minimum of 600 {@code expirationSeconds},
+   * otherwise 201 with a TokenRequest whose {@code status.token} is a fake unsigned JWT ({@code
+   * sub} = {@code system:serviceaccount:NS:NAME}, {@code exp}) and whose {@code
+   * status.expirationTimestamp} is now + the requested seconds (default 3600), shortened to {@link
+   * #maxTokenExpiration} when set. NOT simulated: signing with the service-account issuer key,
+   * audience checks, bound objects, and the real server's extension of short tokens for pods.
+   */
+  private MockResponse tokenRequest(ApiRequest r, String body) {
+    String saPath = r.path().substring(0, r.path().lastIndexOf('/'));
+    if (crud.handleGet(saPath).code() != 200) {
+      return statusResponse(r, 404);
+    }
+    JsonNode spec = JSON.readTree(body == null || body.isBlank() ? "{}" : body).path("spec");
+    long seconds = spec.path("expirationSeconds").asLong(3600);
+    if (seconds < 600) {
+      Status status =
+          new StatusBuilder()
+              .withApiVersion("v1")
+              .withKind("Status")
+              .withStatus("Failure")
+              .withMessage(
+                  "TokenRequest.authentication.k8s.io \""
+                      + r.name()
+                      + "\" is invalid: spec.expirationSeconds: Invalid value: "
+                      + seconds
+                      + ": may not specify a duration less than 10 minutes")
+              .withReason("Invalid")
+              .withCode(422)
+              .build();
+      return new MockResponse()
+          .setResponseCode(422)
+          .setHeader("Content-Type", "application/json")
+          .setBody(Serialization.asJson(status));
+    }
+    Duration cap = maxTokenExpiration;
+    if (cap != null && seconds > cap.getSeconds()) {
+      seconds = cap.getSeconds();
+    }
+    Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    Instant expires = now.plusSeconds(seconds);
+    String user = "system:serviceaccount:" + r.namespace() + ":" + r.name();
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String token =
+        b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8))
+            + "."
+            + b64.encodeToString(
+                ("{\"iss\":\"https://kubernetes.default.svc\",\"sub\":\""
+                        + user
+                        + "\",\"iat\":"
+                        + now.getEpochSecond()
+                        + ",\"exp\":"
+                        + expires.getEpochSecond()
+                        + ",\"jti\":\""
+                        + UUID.randomUUID()
+                        + "\"}")
+                    .getBytes(StandardCharsets.UTF_8))
+            + "."
+            + b64.encodeToString(
+                ("fake-signature-" + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8));
+    issuedTokens.put(token, user);
+    ObjectNode answer = JSON.createObjectNode();
+    answer.put("apiVersion", "authentication.k8s.io/v1");
+    answer.put("kind", "TokenRequest");
+    answer.putObject("metadata").put("name", r.name()).put("namespace", r.namespace());
+    ObjectNode answerSpec = answer.putObject("spec");
+    answerSpec.putArray("audiences").add("https://kubernetes.default.svc.cluster.local");
+    answerSpec.put("expirationSeconds", seconds);
+    answer.putObject("status").put("token", token).put("expirationTimestamp", expires.toString());
+    return new MockResponse()
+        .setResponseCode(201)
+        .setHeader("Content-Type", "application/json")
+        .setBody(JSON.writeValueAsString(answer));
+  }
+
   // ---------------------------------------------------------------- dispatch
 
   private MockResponse dispatch(RecordedRequest request) {
@@ -470,6 +641,10 @@ public final class TestApiServer implements AutoCloseable {
             request.getHeader("Content-Type"));
     requests.add(r);
     if (!isTestSide(r)) {
+      MockResponse unauthenticated = authenticate(r, request.getHeader("Authorization"));
+      if (unauthenticated != null) {
+        return unauthenticated;
+      }
       MockResponse denied = authorize(r);
       if (denied != null) {
         return denied;
@@ -487,6 +662,11 @@ public final class TestApiServer implements AutoCloseable {
     }
     if ("log".equals(r.subresource()) && "pods".equals(r.resource()) && "get".equals(r.verb())) {
       return podLog(r);
+    }
+    if ("token".equals(r.subresource())
+        && "serviceaccounts".equals(r.resource())
+        && "create".equals(r.verb())) {
+      return tokenRequest(r, request.getUtf8Body());
     }
     if ("events".equals(r.resource())
         && "list".equals(r.verb())
@@ -561,6 +741,9 @@ public final class TestApiServer implements AutoCloseable {
           .setBody(JSON.writeValueAsString(result));
     }
     if (live.code() == 404) {
+      if (!isTestSide(r)) {
+        createdByApply.add(r);
+      }
       String collection = r.path().substring(0, r.path().lastIndexOf('/'));
       return crud.dispatch(
           rebuilt(null, HttpMethod.POST, collection, JSON.writeValueAsString(appliedObject)));
@@ -638,6 +821,10 @@ public final class TestApiServer implements AutoCloseable {
       faults.clear();
     }
     podLogs.clear();
+    createdByApply.clear();
+    issuedTokens.clear();
+    maxTokenExpiration = null;
+    issuedTokensOnly = false;
     allowedNamespace = null;
     identity = "system:serviceaccount:default:k8sci-deployer";
   }
