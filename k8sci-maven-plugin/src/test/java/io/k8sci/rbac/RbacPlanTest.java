@@ -1,0 +1,257 @@
+package io.k8sci.rbac;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesResource;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.k8sci.K8sciException;
+import io.k8sci.manifest.ManifestRenderRequest;
+import io.k8sci.manifest.ManifestRenderer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** What k8sci:rbac renders, from manifests on disk as the goal reads them. */
+class RbacPlanTest {
+
+  static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+  static final String MANIFESTS =
+      """
+      apiVersion: v1
+      kind: ConfigMap
+      metadata: {name: web-config}
+      data: {greeting: hello}
+      ---
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: web}
+      spec:
+        replicas: 2
+        selector: {matchLabels: {app: web}}
+        template:
+          metadata: {labels: {app: web}}
+          spec:
+            containers:
+            - {name: app, image: "registry.example/team/web:1.0"}
+      ---
+      apiVersion: v1
+      kind: Service
+      metadata: {name: web}
+      spec:
+        selector: {app: web}
+        ports: [{port: 80, targetPort: 8080}]
+      """;
+
+  @TempDir Path dir;
+
+  List<HasMetadata> render(String yaml) throws Exception {
+    Path manifests = Files.createDirectories(dir.resolve("k8s"));
+    Files.writeString(manifests.resolve("app.yaml"), yaml);
+    return new ManifestRenderer()
+        .render(ManifestRenderRequest.builder(manifests, "team-a").pinDigest(false).build())
+        .objects();
+  }
+
+  static String describe(PolicyRule r) {
+    return r.getApiGroups().stream().map(g -> g.isEmpty() ? "core" : g).toList()
+        + " "
+        + r.getResources()
+        + " "
+        + r.getVerbs();
+  }
+
+  @Test
+  void rendersServiceAccountRoleAndRoleBindingWithTheRolloutsRulesForTheManifestKinds()
+      throws Exception {
+    RbacPlan plan = RbacPlan.builder("team-a").objects(render(MANIFESTS)).build();
+    Path file = plan.writeYaml(dir.resolve("target/k8sci/rbac.yaml"));
+
+    String yaml = Files.readString(file);
+    List<HasMetadata> objects = parseAll(yaml);
+    assertThat(objects)
+        .extracting(HasMetadata::getKind)
+        .containsExactly("ServiceAccount", "Role", "RoleBinding");
+
+    ServiceAccount sa = (ServiceAccount) objects.get(0);
+    assertThat(sa.getMetadata().getName()).isEqualTo("k8sci-deployer");
+    assertThat(sa.getMetadata().getNamespace()).isEqualTo("team-a");
+    assertThat(sa.getAutomountServiceAccountToken()).isFalse();
+
+    Role role = (Role) objects.get(1);
+    assertThat(role.getMetadata().getName()).isEqualTo("k8sci-deployer");
+    assertThat(role.getMetadata().getNamespace()).isEqualTo("team-a");
+    // ConfigMap, Service, Deployment: get/create/update/patch/delete on each (snapshot, apply,
+    // rollback), rollout status and early failure via informers, diagnosis reads, undo
+    assertThat(role.getRules())
+        .extracting(RbacPlanTest::describe)
+        .containsExactly(
+            "[core] [configmaps, services] [get, create, update, patch, delete]",
+            "[core] [events] [list]",
+            "[core] [pods] [list, watch]",
+            "[core] [pods/log] [get]",
+            "[apps] [deployments] [get, list, watch, create, update, patch, delete]",
+            "[apps] [replicasets] [list, watch]");
+    assertThat(role.getRules()).allSatisfy(r -> assertThat(r.getResourceNames()).isNullOrEmpty());
+
+    RoleBinding binding = (RoleBinding) objects.get(2);
+    assertThat(binding.getMetadata().getName()).isEqualTo("k8sci-deployer");
+    assertThat(binding.getMetadata().getNamespace()).isEqualTo("team-a");
+    assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
+    assertThat(binding.getRoleRef().getName()).isEqualTo("k8sci-deployer");
+    assertThat(binding.getRoleRef().getApiGroup()).isEqualTo("rbac.authorization.k8s.io");
+    assertThat(binding.getSubjects())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getKind()).isEqualTo("ServiceAccount");
+              assertThat(s.getName()).isEqualTo("k8sci-deployer");
+              assertThat(s.getNamespace()).isEqualTo("team-a");
+            });
+
+    // the header says why each permission is there and how to apply the file
+    assertThat(yaml)
+        .startsWith("# Generated by k8sci:rbac for namespace team-a.")
+        .contains("mvn k8sci:rbac -Dk8sci.apply")
+        .contains("(ConfigMap, Deployment.apps, Service)")
+        .contains("#   delete configmaps: rollback deletes an object the rollout created\n")
+        .contains("#   get pods/log: failure diagnosis: container logs\n")
+        .contains("#   patch deployments.apps: server-side apply; k8sci:undo\n");
+    assertThat(plan.serviceAccountUser()).isEqualTo("system:serviceaccount:team-a:k8sci-deployer");
+  }
+
+  @Test
+  void namesAreConfigurable() throws Exception {
+    RbacPlan plan =
+        RbacPlan.builder("team-a")
+            .serviceAccount("gitlab-deploy")
+            .objects(render(MANIFESTS))
+            .build();
+    assertThat(plan.objects())
+        .extracting(o -> o.getMetadata().getName())
+        .containsOnly("gitlab-deploy");
+    assertThat(plan.roleBinding().getSubjects().get(0).getName()).isEqualTo("gitlab-deploy");
+    assertThat(
+            RbacPlan.builder("team-a")
+                .serviceAccount("gitlab-deploy")
+                .roleName("deploy-web")
+                .objects(render(MANIFESTS))
+                .build()
+                .roleBinding()
+                .getRoleRef()
+                .getName())
+        .isEqualTo("deploy-web");
+  }
+
+  /** Which extra permissions each workload kind brings, beyond what every applied kind needs. */
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "Deployment|RollingUpdate|list deployments.apps,watch deployments.apps,list pods,watch pods,"
+            + "list replicasets.apps,watch replicasets.apps,list events,get pods/log",
+        "StatefulSet|RollingUpdate|list statefulsets.apps,watch statefulsets.apps,list pods,"
+            + "watch pods,list events,get pods/log",
+        "StatefulSet|OnDelete|''",
+        "DaemonSet|RollingUpdate|list daemonsets.apps,watch daemonsets.apps,list pods,list events,"
+            + "get pods/log",
+        "DaemonSet|OnDelete|''",
+      })
+  void workloadKindsAddWhatTheWatcherAndTheDiagnosisCall(
+      String kind, String strategy, String extra) {
+    String resource = kind.toLowerCase() + "s.apps";
+    HasMetadata workload =
+        SERIALIZATION.unmarshal(
+            "apiVersion: apps/v1\nkind: "
+                + kind
+                + "\nmetadata: {name: w}\nspec:\n  selector: {matchLabels: {app: w}}\n"
+                + ("Deployment".equals(kind) ? "  strategy" : "  updateStrategy")
+                + ": {type: "
+                + strategy
+                + "}\n");
+    Set<String> keys =
+        RbacPlan.builder("team-a").objects(List.of(workload)).build().permissions().stream()
+            .map(Permission::key)
+            .collect(Collectors.toSet());
+    Set<String> expected =
+        new java.util.HashSet<>(
+            Set.of(
+                "get " + resource,
+                "create " + resource,
+                "update " + resource,
+                "patch " + resource,
+                "delete " + resource));
+    if (!extra.isEmpty()) {
+      expected.addAll(List.of(extra.split(",")));
+    }
+    assertThat(keys).containsExactlyInAnyOrderElementsOf(expected);
+  }
+
+  @Test
+  void extraKindsAndCustomResourcesAreGranted() throws Exception {
+    HasMetadata widget =
+        SERIALIZATION.unmarshal(
+            "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: 1}\n");
+    RbacPlan plan =
+        RbacPlan.builder("team-a")
+            .objects(List.of(widget))
+            .kind("batch/v1", "CronJob")
+            .kind("networking.k8s.io/v1", "Ingress")
+            .build();
+    assertThat(plan.kinds())
+        .containsExactly("CronJob.batch", "Ingress.networking.k8s.io", "Widget.example.com");
+    assertThat(plan.rules())
+        .extracting(RbacPlanTest::describe)
+        .containsExactly(
+            "[batch] [cronjobs] [get, create, update, patch, delete]",
+            "[example.com] [widgets] [get, create, update, patch, delete]",
+            "[networking.k8s.io] [ingresses] [get, create, update, patch, delete]");
+  }
+
+  @Test
+  void refusesWhatANamespacedRoleCannotGrantOrNothingToGrant() throws Exception {
+    HasMetadata namespace =
+        SERIALIZATION.unmarshal("apiVersion: v1\nkind: Namespace\nmetadata: {name: team-b}\n");
+    assertThatThrownBy(() -> RbacPlan.builder("team-a").objects(List.of(namespace)).build())
+        .isInstanceOf(K8sciException.class)
+        .hasMessageStartingWith("Namespace is cluster-scoped")
+        .hasMessageContaining("namespace/team-b");
+    assertThatThrownBy(() -> RbacPlan.builder("team-a").objects(List.of()).build())
+        .isInstanceOf(K8sciException.class)
+        .hasMessageContaining("no manifests");
+    List<HasMetadata> objects = render(MANIFESTS);
+    assertThatThrownBy(() -> RbacPlan.builder("Team_A").objects(objects).build())
+        .isInstanceOf(K8sciException.class)
+        .hasMessageContaining("namespace \"Team_A\"");
+    assertThatThrownBy(
+            () -> RbacPlan.builder("team-a").serviceAccount("Deployer!").objects(objects).build())
+        .isInstanceOf(K8sciException.class)
+        .hasMessageContaining("serviceAccount \"Deployer!\"");
+    assertThatThrownBy(() -> RbacPlan.builder("team-a").kind("", "Foo"))
+        .isInstanceOf(K8sciException.class)
+        .hasMessageContaining("apiVersion and kind");
+  }
+
+  static List<HasMetadata> parseAll(String yaml) {
+    Object parsed = SERIALIZATION.unmarshal(yaml);
+    if (parsed instanceof List<?> list) {
+      return list.stream().map(HasMetadata.class::cast).toList();
+    }
+    if (parsed instanceof io.fabric8.kubernetes.api.model.KubernetesList kl) {
+      return kl.getItems();
+    }
+    return List.of((HasMetadata) (KubernetesResource) parsed);
+  }
+}
