@@ -89,6 +89,7 @@ public final class KubeconfigWriter {
       throw new K8sciException(
           "the administrator's connection names no API server URL; set the server explicitly");
     }
+    server = stripSlash(server); // as kubectl writes it; fabric8 adds a slash
     Ca ca = certificateAuthority(request);
     if (ca == null && server.startsWith("https://")) {
       log.warn(
@@ -231,6 +232,10 @@ public final class KubeconfigWriter {
     }
   }
 
+  private static String stripSlash(String url) {
+    return url == null ? "" : url.replaceAll("/+$", "");
+  }
+
   static String human(Duration d) {
     long minutes = Math.max(0, (d.getSeconds() + 30) / 60);
     long days = minutes / (24 * 60);
@@ -255,7 +260,8 @@ public final class KubeconfigWriter {
 
   private Ca certificateAuthority(KubeconfigRequest request) {
     Ca fromAdmin = fromAdminConfig();
-    if (request.server() != null && !request.server().equals(admin.server())) {
+    if (request.server() != null
+        && !stripSlash(request.server()).equals(stripSlash(admin.server()))) {
       // another URL than the administrator's: the cluster's own CA is the better guess
       Ca fromCluster = fromRootCaConfigMap(request.namespace());
       return fromCluster != null ? fromCluster : fromAdmin;
