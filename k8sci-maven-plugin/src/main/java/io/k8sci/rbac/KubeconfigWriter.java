@@ -349,7 +349,9 @@ public final class KubeconfigWriter {
   private static String kubeconfigYaml(
       KubeconfigRequest request, String server, Ca ca, String token) {
     String clusterName = "k8sci";
-    String userName = request.serviceAccount();
+    // the Kubernetes user name, so that 403 messages of a client reading this file name it
+    String userName =
+        "system:serviceaccount:" + request.namespace() + ":" + request.serviceAccount();
     ClusterBuilder cluster = new ClusterBuilder().withServer(server);
     if (ca != null) {
       cluster.withCertificateAuthorityData(

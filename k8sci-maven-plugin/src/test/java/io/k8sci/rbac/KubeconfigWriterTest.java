@@ -148,6 +148,9 @@ class KubeconfigWriterTest {
                 StandardCharsets.US_ASCII))
         .isEqualTo(caPem);
     assertThat(kubeconfig.getUsers().get(0).getUser().getToken()).isEqualTo(onlyToken());
+    assertThat(kubeconfig.getUsers().get(0).getName())
+        .isEqualTo(context.getContext().getUser())
+        .isEqualTo("system:serviceaccount:team-a:k8sci-deployer");
     assertThat(server.issuedTokens()).containsValue("system:serviceaccount:team-a:k8sci-deployer");
 
     assertThat(result.expiresAt())
