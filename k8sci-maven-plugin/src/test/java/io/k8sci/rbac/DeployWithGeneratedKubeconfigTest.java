@@ -109,7 +109,6 @@ class DeployWithGeneratedKubeconfigTest {
         ClusterConnection.builder()
             .kubeconfig(List.of(kubeconfig))
             .environment(Map.of())
-            .requestRetries(0)
             .log(log)
             .build()) {
       assertThat(ci.namespace()).isEqualTo(NS);

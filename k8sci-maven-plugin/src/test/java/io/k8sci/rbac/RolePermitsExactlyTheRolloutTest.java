@@ -222,8 +222,7 @@ class RolePermitsExactlyTheRolloutTest {
             .server(server.url())
             .token(TestApiServer.TOKEN)
             .namespace(NS)
-            .requestRetries(0)
-            .log(log)
+            .log(log) // the goal's default transport retries
             .build();
 
     List<HasMetadata> v1 = render("v1", manifests("web:1", "v1", 80, "1"));
