@@ -38,6 +38,7 @@ public final class RbacApplier {
    * @throws K8sciException with what to do when the credentials may not manage RBAC
    */
   public List<AppliedObject> apply(RbacPlan plan) {
+    plan.warnings().forEach(log::warn);
     log.info(
         "Applying ServiceAccount, Role and RoleBinding \""
             + plan.roleName()

@@ -62,6 +62,7 @@ public final class RbacPlan {
   private final List<String> kinds;
   private final List<Permission> permissions;
   private final List<PolicyRule> rules;
+  private final List<String> warnings;
 
   private RbacPlan(Builder b, List<String> kinds, List<Permission> permissions) {
     this.namespace = b.namespace;
@@ -70,6 +71,15 @@ public final class RbacPlan {
     this.kinds = List.copyOf(kinds);
     this.permissions = List.copyOf(permissions);
     this.rules = PolicyRules.compact(permissions);
+    List<String> w = new ArrayList<>();
+    if (kinds.stream().anyMatch(k -> k.endsWith(".rbac.authorization.k8s.io"))) {
+      w.add(
+          "the manifests contain RBAC objects: Kubernetes only lets the deploy identity create a"
+              + " Role or RoleBinding granting permissions it holds itself (or with the escalate"
+              + " and bind verbs), so applying them will be refused; create them out of band with"
+              + " an administrator's rights instead");
+    }
+    this.warnings = List.copyOf(w);
   }
 
   /**
@@ -104,6 +114,11 @@ public final class RbacPlan {
   /** The Role's rules (see {@link PolicyRules#compact}). */
   public List<PolicyRule> rules() {
     return rules;
+  }
+
+  /** Things the administrator should know about this Role (log them as warnings). */
+  public List<String> warnings() {
+    return warnings;
   }
 
   /** The user name Kubernetes gives the ServiceAccount, for 403 messages and RoleBindings. */
@@ -180,6 +195,9 @@ public final class RbacPlan {
         .append("):\n");
     for (Permission p : permissions) {
       y.append("#   ").append(p.key()).append(": ").append(p.reason()).append('\n');
+    }
+    for (String w : warnings) {
+      y.append("# WARNING: ").append(w).append('\n');
     }
     for (HasMetadata o : objects()) {
       String doc = SERIALIZATION.asYaml(o);

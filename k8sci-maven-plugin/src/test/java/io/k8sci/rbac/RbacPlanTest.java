@@ -221,6 +221,15 @@ class RbacPlanTest {
   }
 
   @Test
+  void rbacObjectsInTheManifestsAreGrantedWithAWarning() {
+    RbacPlan plan = RbacPlan.builder("team-a").kind("rbac.authorization.k8s.io/v1", "Role").build();
+    assertThat(plan.kinds()).containsExactly("Role.rbac.authorization.k8s.io");
+    assertThat(plan.warnings()).singleElement().asString().contains("escalate");
+    assertThat(plan.toYaml()).contains("# WARNING: the manifests contain RBAC objects");
+    assertThat(RbacPlan.builder("team-a").kind("v1", "ConfigMap").build().warnings()).isEmpty();
+  }
+
+  @Test
   void refusesWhatANamespacedRoleCannotGrantOrNothingToGrant() throws Exception {
     HasMetadata namespace =
         SERIALIZATION.unmarshal("apiVersion: v1\nkind: Namespace\nmetadata: {name: team-b}\n");
