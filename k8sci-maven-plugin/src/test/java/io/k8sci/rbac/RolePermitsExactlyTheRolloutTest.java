@@ -291,8 +291,26 @@ class RolePermitsExactlyTheRolloutTest {
         .contains("deployment.apps/worker", "statefulset.apps/cache2", "daemonset.apps/agent2");
 
     checks = server.authorizationChecks();
-    assertThat(controller.errors()).isEmpty();
-    assertThat(workloads.errors()).isEmpty();
+    // the simulated controllers are test-side: a request of theirs that timed out on a loaded
+    // machine is retried on their next tick and says nothing about the Role; anything else is a bug
+    assertThat(rootCauses(controller.errors()))
+        .filteredOn(e -> !e.contains("HttpTimeoutException"))
+        .isEmpty();
+    assertThat(rootCauses(workloads.errors()))
+        .filteredOn(e -> !e.contains("HttpTimeoutException"))
+        .isEmpty();
+  }
+
+  static List<String> rootCauses(List<Throwable> errors) {
+    List<String> out = new ArrayList<>();
+    for (Throwable e : errors) {
+      Throwable root = e;
+      while (root.getCause() != null) {
+        root = root.getCause();
+      }
+      out.add(e.getMessage() + " <- " + root);
+    }
+    return out;
   }
 
   @AfterAll
