@@ -417,7 +417,9 @@ public final class ClusterConnection implements AutoCloseable {
             "kubeconfig context \"" + wanted + "\" names no cluster with a server URL in " + from);
       }
       String user = named.getContext() == null ? null : named.getContext().getUser();
-      String subject = subjectOf(cfg.getOauthToken());
+      // fabric8 keeps a kubeconfig user's token in autoOAuthToken, an explicit one in oauthToken.
+      String subject =
+          subjectOf(cfg.getOauthToken() != null ? cfg.getOauthToken() : cfg.getAutoOAuthToken());
       return new ClusterConnection(
           cfg,
           Source.KUBECONFIG,

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -168,6 +169,40 @@ class ClusterConnectionTest {
             ("{\"iss\":\"kubernetes/serviceaccount\",\"sub\":\"" + subject + "\"}")
                 .getBytes(StandardCharsets.UTF_8))
         + ".c2lnbmF0dXJl";
+  }
+
+  @Test
+  void identityOfAKubeconfigTokenIsItsSubject() throws Exception {
+    String token = jwt("system:serviceaccount:team-a:ci");
+    Path k = dir.resolve("token-config");
+    Files.writeString(
+        k,
+        """
+        apiVersion: v1
+        kind: Config
+        clusters:
+          - name: c
+            cluster:
+              server: https://127.0.0.1:6443
+        users:
+          - name: some-user-name
+            user:
+              token: %s
+        contexts:
+          - name: ci
+            context:
+              cluster: c
+              user: some-user-name
+              namespace: team-a
+        current-context: ci
+        """
+            .formatted(token));
+
+    ClusterConnection c =
+        ClusterConnection.builder().kubeconfig(List.of(k)).environment(Map.of()).log(log).build();
+
+    assertThat(c.identity()).isEqualTo("system:serviceaccount:team-a:ci");
+    assertThat(String.join("\n", log.lines())).doesNotContain(token);
   }
 
   @Test
