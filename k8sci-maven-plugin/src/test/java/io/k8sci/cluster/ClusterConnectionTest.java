@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.k8sci.K8sciException;
-import io.k8sci.testing.kube.RecordingLog;
+import io.k8sci.testing.RecordingBuildLog;
 import io.k8sci.testing.kube.TestApiServer;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +27,7 @@ class ClusterConnectionTest {
 
   static TestApiServer server;
   @TempDir Path dir;
-  RecordingLog log;
+  RecordingBuildLog log;
 
   @BeforeAll
   static void start() {
@@ -42,7 +42,7 @@ class ClusterConnectionTest {
   @BeforeEach
   void reset() {
     server.reset();
-    log = new RecordingLog();
+    log = new RecordingBuildLog();
   }
 
   private static Map<String, String> contexts(String... nameNamespacePairs) {

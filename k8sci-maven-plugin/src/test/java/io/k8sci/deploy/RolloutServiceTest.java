@@ -7,8 +7,8 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.k8sci.K8sciException;
 import io.k8sci.cluster.ClusterConnection;
 import io.k8sci.image.ImageRecord;
+import io.k8sci.testing.RecordingBuildLog;
 import io.k8sci.testing.kube.ApiRequest;
-import io.k8sci.testing.kube.RecordingLog;
 import io.k8sci.testing.kube.SimulatedDeploymentController;
 import io.k8sci.testing.kube.TestApiServer;
 import java.io.IOException;
@@ -37,7 +37,7 @@ class RolloutServiceTest {
   static TestApiServer server;
 
   SimulatedDeploymentController controller;
-  RecordingLog log;
+  RecordingBuildLog log;
   @TempDir Path work;
   Path manifests;
   Path output;
@@ -56,7 +56,7 @@ class RolloutServiceTest {
   void setUp() throws IOException {
     server.reset();
     controller = SimulatedDeploymentController.start(server);
-    log = new RecordingLog();
+    log = new RecordingBuildLog();
     manifests = Files.createDirectories(work.resolve("manifests"));
     output = work.resolve("target/k8sci");
   }

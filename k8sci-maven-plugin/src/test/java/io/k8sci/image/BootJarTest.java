@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.k8sci.K8sciException;
-import io.k8sci.testing.image.RecordingLog;
+import io.k8sci.testing.RecordingBuildLog;
 import io.k8sci.testing.image.TestJars;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class BootJarTest {
 
   @TempDir Path dir;
-  private final RecordingLog log = new RecordingLog();
+  private final RecordingBuildLog log = new RecordingBuildLog();
 
   private static final String CUSTOM_INDEX =
       """

@@ -2,7 +2,7 @@ package io.k8sci.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.k8sci.testing.image.RecordingLog;
+import io.k8sci.testing.RecordingBuildLog;
 import io.k8sci.testing.image.TestJars;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,7 +32,7 @@ class ImageBuilderConcurrencyTest {
         .tarImageName("module" + module + ":1")
         .outputDirectory(dir.resolve("module" + module + "/target-" + cache.getFileName()))
         .cacheDirectory(cache)
-        .log(new RecordingLog())
+        .log(new RecordingBuildLog())
         .build();
   }
 

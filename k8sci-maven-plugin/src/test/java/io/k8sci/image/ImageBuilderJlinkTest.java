@@ -2,8 +2,8 @@ package io.k8sci.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.k8sci.testing.RecordingBuildLog;
 import io.k8sci.testing.image.ImageTar;
-import io.k8sci.testing.image.RecordingLog;
 import io.k8sci.testing.jar.TestJars;
 import io.k8sci.testing.podman.Podman;
 import java.nio.file.Path;
@@ -51,7 +51,7 @@ class ImageBuilderJlinkTest {
             Map.of("Main", MAIN), dir.resolve("classes"), "-cp", libClasses.toString());
     Path jar = TestJars.jar(classes, dir.resolve("target/tool.jar"), Map.of("Main-Class", "Main"));
     String name = "localhost/k8sci-test/jlink-builder:" + UUID.randomUUID();
-    RecordingLog log = new RecordingLog();
+    RecordingBuildLog log = new RecordingBuildLog();
 
     ImageRecord record =
         new ImageBuilder()

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.k8sci.K8sciException;
-import io.k8sci.testing.image.RecordingLog;
+import io.k8sci.testing.RecordingBuildLog;
 import io.k8sci.testing.image.TestJars;
 import io.k8sci.testing.registry.FaultProxy;
 import io.k8sci.testing.registry.RegistryServer;
@@ -55,7 +55,7 @@ class ImageBuilderRegistryTest {
         .writeTo(dir.resolve(name + "/demo.jar"));
   }
 
-  private ImageBuildRequest.Builder push(Path jar, String to, RecordingLog log) {
+  private ImageBuildRequest.Builder push(Path jar, String to, RecordingBuildLog log) {
     return ImageBuildRequest.builder()
         .jar(jar)
         .from("scratch")
@@ -74,7 +74,7 @@ class ImageBuilderRegistryTest {
 
   @Test
   void pushOverPlainHttpGivesTheImageSkopeoSees() {
-    RecordingLog log = new RecordingLog();
+    RecordingBuildLog log = new RecordingBuildLog();
     String to = registry.image("team/demo:1.0");
 
     ImageRecord record =
@@ -137,10 +137,13 @@ class ImageBuilderRegistryTest {
     String repository = "team/layered";
     new ImageBuilder()
         .build(
-            push(bootJar("v1", "class v1"), registry.image(repository + ":v1"), new RecordingLog())
+            push(
+                    bootJar("v1", "class v1"),
+                    registry.image(repository + ":v1"),
+                    new RecordingBuildLog())
                 .build());
     int uploadsBefore = registry.uploadedBlobDigests().size();
-    RecordingLog log = new RecordingLog();
+    RecordingBuildLog log = new RecordingBuildLog();
 
     ImageRecord v2 =
         new ImageBuilder()
@@ -163,7 +166,7 @@ class ImageBuilderRegistryTest {
     try (FaultProxy proxy = FaultProxy.inFrontOf(registry)) {
       proxy.failNext(2, FaultProxy.HTTP_500, FaultProxy.matching("PUT", "/v2/.*/blobs/uploads/.*"));
       proxy.failNext(1, FaultProxy.DROP, FaultProxy.matching("PUT", "/v2/.*/manifests/.*"));
-      RecordingLog log = new RecordingLog();
+      RecordingBuildLog log = new RecordingBuildLog();
 
       ImageRecord record =
           new ImageBuilder()
@@ -190,7 +193,7 @@ class ImageBuilderRegistryTest {
                   push(
                           bootJar("v1", "class stable"),
                           proxy.image("team/stable:prod"),
-                          new RecordingLog())
+                          new RecordingBuildLog())
                       .build())
               .record();
       assertThat(skopeo.inspect(registry.image("team/stable:prod")).digest())
@@ -205,7 +208,7 @@ class ImageBuilderRegistryTest {
                           push(
                                   bootJar("v2", "class broken"),
                                   proxy.image("team/stable:prod"),
-                                  new RecordingLog())
+                                  new RecordingBuildLog())
                               .maxAttempts(3)
                               .build()))
           .isInstanceOf(K8sciException.class)
@@ -230,7 +233,7 @@ class ImageBuilderRegistryTest {
                           push(
                                   bootJar("v1", "class v1"),
                                   proxy.image("team/demo:1.0"),
-                                  new RecordingLog())
+                                  new RecordingBuildLog())
                               .tags(List.of("ok", "feature/login"))
                               .ports(List.of("http"))
                               .build()))
@@ -254,10 +257,13 @@ class ImageBuilderRegistryTest {
     Path jar = bootJar("v1", "class v1");
     ImageBuildResult previous =
         new ImageBuilder()
-            .build(push(jar, registry.image("team/refused:previous"), new RecordingLog()).build());
+            .build(
+                push(jar, registry.image("team/refused:previous"), new RecordingBuildLog())
+                    .build());
     assertThat(previous.recordFile()).exists();
 
-    assertThatThrownBy(() -> new ImageBuilder().build(push(jar, to, new RecordingLog()).build()))
+    assertThatThrownBy(
+            () -> new ImageBuilder().build(push(jar, to, new RecordingBuildLog()).build()))
         .isInstanceOf(K8sciException.class)
         .hasMessageContaining("Nothing answers at 127.0.0.1:" + closedPort)
         .hasMessageContaining("check the host and port");
@@ -274,7 +280,7 @@ class ImageBuilderRegistryTest {
                         push(
                                 bootJar("v1", "class v1"),
                                 registry.image("team/plain:1"),
-                                new RecordingLog())
+                                new RecordingBuildLog())
                             .allowInsecureRegistries(false)
                             .build()))
         .isInstanceOf(K8sciException.class)
@@ -291,7 +297,7 @@ class ImageBuilderRegistryTest {
                 push(
                         bootJar("v1", "class pinned"),
                         registry.image("team/pinned:1"),
-                        new RecordingLog())
+                        new RecordingBuildLog())
                     .build())
             .record();
 

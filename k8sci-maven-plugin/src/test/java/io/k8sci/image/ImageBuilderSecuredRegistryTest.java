@@ -7,7 +7,7 @@ import io.k8sci.K8sciException;
 import io.k8sci.registry.Credential;
 import io.k8sci.registry.CredentialResolver;
 import io.k8sci.registry.ResolvedCredential;
-import io.k8sci.testing.image.RecordingLog;
+import io.k8sci.testing.RecordingBuildLog;
 import io.k8sci.testing.image.TestJars;
 import io.k8sci.testing.registry.RegistryServer;
 import io.k8sci.testing.registry.Skopeo;
@@ -48,7 +48,7 @@ class ImageBuilderSecuredRegistryTest {
   }
 
   private ImageBuildRequest.Builder push(
-      String to, CredentialResolver credentials, RecordingLog log) {
+      String to, CredentialResolver credentials, RecordingBuildLog log) {
     return ImageBuildRequest.builder()
         .jar(jar())
         .from("scratch")
@@ -63,7 +63,7 @@ class ImageBuilderSecuredRegistryTest {
 
   @Test
   void rightCredentialsOverVerifiedTlsPushAndTheSecretIsNowhere() throws Exception {
-    RecordingLog log = new RecordingLog();
+    RecordingBuildLog log = new RecordingBuildLog();
     FixedCredentials credentials =
         new FixedCredentials(
             ResolvedCredential.of(
@@ -95,7 +95,7 @@ class ImageBuilderSecuredRegistryTest {
             ResolvedCredential.of(
                 new Credential(registry.username(), "not-the-password"),
                 "$CI_REGISTRY_USER/$CI_REGISTRY_PASSWORD"));
-    RecordingLog log = new RecordingLog();
+    RecordingBuildLog log = new RecordingBuildLog();
 
     assertThatThrownBy(
             () ->
@@ -122,7 +122,7 @@ class ImageBuilderSecuredRegistryTest {
             () ->
                 new ImageBuilder()
                     .build(
-                        push(registry.image("team/secure:3.0"), anonymous, new RecordingLog())
+                        push(registry.image("team/secure:3.0"), anonymous, new RecordingBuildLog())
                             .build()))
         .isInstanceOf(K8sciException.class)
         .hasMessageContaining("The registry " + registry.host())

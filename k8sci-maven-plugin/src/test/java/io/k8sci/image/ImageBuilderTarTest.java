@@ -3,8 +3,8 @@ package io.k8sci.image;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.k8sci.testing.RecordingBuildLog;
 import io.k8sci.testing.image.ImageTar;
-import io.k8sci.testing.image.RecordingLog;
 import io.k8sci.testing.image.TestJars;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +48,7 @@ class ImageBuilderTarTest {
         .writeTo(dir.resolve("jar-" + classContent.hashCode() + "/demo-0.0.1-SNAPSHOT.jar"));
   }
 
-  private ImageBuildRequest.Builder request(Path jar, Path output, RecordingLog log) {
+  private ImageBuildRequest.Builder request(Path jar, Path output, RecordingBuildLog log) {
     return ImageBuildRequest.builder()
         .jar(jar)
         .from("scratch")
@@ -60,7 +60,7 @@ class ImageBuilderTarTest {
 
   @Test
   void tarHasTheBootLayersConfigurationAndFileTree() throws Exception {
-    RecordingLog log = new RecordingLog();
+    RecordingBuildLog log = new RecordingBuildLog();
     Path jar =
         TestJars.boot()
             .layersIndex(INDEX)
@@ -220,13 +220,13 @@ class ImageBuilderTarTest {
     ImageBuilder builder = new ImageBuilder();
 
     ImageRecord first =
-        builder.build(request(jar, dir.resolve("a"), new RecordingLog()).build()).record();
+        builder.build(request(jar, dir.resolve("a"), new RecordingBuildLog()).build()).record();
     ImageRecord second =
-        builder.build(request(jar, dir.resolve("b"), new RecordingLog()).build()).record();
+        builder.build(request(jar, dir.resolve("b"), new RecordingBuildLog()).build()).record();
     ImageRecord otherTime =
         builder
             .build(
-                request(jar, dir.resolve("c"), new RecordingLog())
+                request(jar, dir.resolve("c"), new RecordingBuildLog())
                     .filesModificationTime(Instant.parse("2026-02-01T00:00:00Z"))
                     .build())
             .record();
@@ -246,11 +246,11 @@ class ImageBuilderTarTest {
     ImageBuilder builder = new ImageBuilder();
     ImageRecord v1 =
         builder
-            .build(request(bootJar("class v1"), dir.resolve("v1"), new RecordingLog()).build())
+            .build(request(bootJar("class v1"), dir.resolve("v1"), new RecordingBuildLog()).build())
             .record();
     ImageRecord v2 =
         builder
-            .build(request(bootJar("class v2"), dir.resolve("v2"), new RecordingLog()).build())
+            .build(request(bootJar("class v2"), dir.resolve("v2"), new RecordingBuildLog()).build())
             .record();
 
     assertThat(v2.digest()).isNotEqualTo(v1.digest());
@@ -274,7 +274,7 @@ class ImageBuilderTarTest {
     ImageRecord record =
         new ImageBuilder()
             .build(
-                request(jar, output, new RecordingLog())
+                request(jar, output, new RecordingBuildLog())
                     .runtimeDependencies(List.of(guava))
                     .build())
             .record();

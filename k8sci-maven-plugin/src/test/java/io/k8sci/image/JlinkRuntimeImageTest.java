@@ -96,7 +96,7 @@ class JlinkRuntimeImageTest {
   private Path tmp;
 
   private final Podman podman = new Podman();
-  private final RecordingLog firstLog = new RecordingLog();
+  private final RecordingBuildLog firstLog = new RecordingBuildLog();
   private Path appJar;
   private Path cache;
   private JavaRuntime runtime;
@@ -136,7 +136,7 @@ class JlinkRuntimeImageTest {
     }
   }
 
-  private JavaRuntime create(Path cacheDirectory, RecordingLog log) {
+  private JavaRuntime create(Path cacheDirectory, RecordingBuildLog log) {
     return JlinkRuntime.builder()
         .applicationJars(List.of(appJar))
         .cacheDirectory(cacheDirectory)
@@ -200,7 +200,7 @@ class JlinkRuntimeImageTest {
 
   @Test
   void secondCreateWithSameInputsIsServedFromTheCache() throws Exception {
-    RecordingLog second = new RecordingLog();
+    RecordingBuildLog second = new RecordingBuildLog();
 
     JavaRuntime again = create(cache, second);
 
@@ -217,8 +217,8 @@ class JlinkRuntimeImageTest {
     Path freshCache = tmp.resolve("concurrent-cache");
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
-      Future<JavaRuntime> a = pool.submit(() -> create(freshCache, new RecordingLog()));
-      Future<JavaRuntime> b = pool.submit(() -> create(freshCache, new RecordingLog()));
+      Future<JavaRuntime> a = pool.submit(() -> create(freshCache, new RecordingBuildLog()));
+      Future<JavaRuntime> b = pool.submit(() -> create(freshCache, new RecordingBuildLog()));
       List<String> fa = fingerprint(a.get());
       List<String> fb = fingerprint(b.get());
 

@@ -46,7 +46,7 @@ class JlinkRuntimeModulesTest {
       }
       """;
 
-  private Set<String> modules(List<Path> jars, Set<String> additional, RecordingLog log) {
+  private Set<String> modules(List<Path> jars, Set<String> additional, RecordingBuildLog log) {
     return JlinkRuntime.builder()
         .applicationJars(jars)
         .additionalModules(additional)
@@ -60,7 +60,7 @@ class JlinkRuntimeModulesTest {
   void plainJarGetsWhatJdepsFinds() {
     Path classes = TestJars.compile(Map.of("Main", USES_SQL_AND_LOGGING), tmp.resolve("classes"));
     Path jar = TestJars.jar(classes, tmp.resolve("app.jar"), Map.of("Main-Class", "Main"));
-    RecordingLog log = new RecordingLog();
+    RecordingBuildLog log = new RecordingBuildLog();
 
     Set<String> modules = modules(List.of(jar), Set.of(), log);
 
@@ -77,7 +77,7 @@ class JlinkRuntimeModulesTest {
   void classDirectoryIsAnalysedToo() {
     Path classes = TestJars.compile(Map.of("Main", USES_LOGGING_ONLY), tmp.resolve("classes"));
 
-    assertThat(modules(List.of(classes), Set.of(), new RecordingLog()))
+    assertThat(modules(List.of(classes), Set.of(), new RecordingBuildLog()))
         .containsExactlyInAnyOrder("java.base", "java.logging");
   }
 
@@ -89,7 +89,7 @@ class JlinkRuntimeModulesTest {
     Path appClasses = TestJars.compile(Map.of("Main", USES_LOGGING_ONLY), tmp.resolve("app"));
     Path bootJar = TestJars.bootJar(appClasses, List.of(clientJar), tmp.resolve("boot.jar"));
 
-    Set<String> modules = modules(List.of(bootJar), Set.of(), new RecordingLog());
+    Set<String> modules = modules(List.of(bootJar), Set.of(), new RecordingBuildLog());
 
     assertThat(modules).contains("java.net.http"); // only the nested jar uses it
     assertThat(modules).containsAll(JdepsModuleAnalysis.SPRING_BOOT_BASELINE);
@@ -123,7 +123,7 @@ class JlinkRuntimeModulesTest {
             "--module-path",
             libClasses.toString());
     Path appJar = TestJars.jar(appClasses, tmp.resolve("app-mod.jar"), Map.of());
-    RecordingLog log = new RecordingLog();
+    RecordingBuildLog log = new RecordingBuildLog();
 
     // lib.jar is not given: plain jdeps fails with "Module lib not found, required by app"
     Set<String> modules = modules(List.of(appJar), Set.of(), log);
@@ -136,13 +136,14 @@ class JlinkRuntimeModulesTest {
   void additionalModulesAreAdded() {
     Path classes = TestJars.compile(Map.of("Main", USES_LOGGING_ONLY), tmp.resolve("classes"));
 
-    assertThat(modules(List.of(classes), Set.of("jdk.jfr", "jdk.localedata"), new RecordingLog()))
+    assertThat(
+            modules(List.of(classes), Set.of("jdk.jfr", "jdk.localedata"), new RecordingBuildLog()))
         .contains("java.logging", "jdk.jfr", "jdk.localedata");
   }
 
   @Test
   void unknownAdditionalModuleIsRejectedByName() {
-    assertThatThrownBy(() -> modules(List.of(), Set.of("java.nosuch"), new RecordingLog()))
+    assertThatThrownBy(() -> modules(List.of(), Set.of("java.nosuch"), new RecordingBuildLog()))
         .isInstanceOf(K8sciException.class)
         .hasMessageContaining("'java.nosuch'")
         .hasMessageContaining("additionalModules");
@@ -152,7 +153,7 @@ class JlinkRuntimeModulesTest {
   void missingApplicationJarIsRejectedByPath() {
     Path missing = tmp.resolve("target/missing.jar");
 
-    assertThatThrownBy(() -> modules(List.of(missing), Set.of(), new RecordingLog()))
+    assertThatThrownBy(() -> modules(List.of(missing), Set.of(), new RecordingBuildLog()))
         .isInstanceOf(K8sciException.class)
         .hasMessageContaining(missing.toString())
         .hasMessageContaining("applicationJars");
@@ -198,8 +199,8 @@ class JlinkRuntimeModulesTest {
   void jdepsResultIsCachedByContent() {
     Path classes = TestJars.compile(Map.of("Main", USES_SQL_AND_LOGGING), tmp.resolve("classes"));
     Path jar = TestJars.jar(classes, tmp.resolve("app.jar"), Map.of("Main-Class", "Main"));
-    RecordingLog first = new RecordingLog();
-    RecordingLog second = new RecordingLog();
+    RecordingBuildLog first = new RecordingBuildLog();
+    RecordingBuildLog second = new RecordingBuildLog();
 
     Set<String> a = modules(List.of(jar), Set.of(), first);
     Set<String> b = modules(List.of(jar), Set.of(), second);

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
 import com.google.cloud.tools.jib.api.buildplan.FileEntry;
-import io.k8sci.testing.image.RecordingLog;
+import io.k8sci.testing.RecordingBuildLog;
 import io.k8sci.testing.image.TestJars;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +23,7 @@ class LayerPlanTest {
   private static final Instant MTIME = Instant.parse("2026-01-01T00:00:00Z");
 
   @TempDir Path dir;
-  private final RecordingLog log = new RecordingLog();
+  private final RecordingBuildLog log = new RecordingBuildLog();
 
   private static Map<String, FileEntriesLayer> byName(LayerPlan plan) {
     return plan.layers().stream()

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A {@link BuildLog} that keeps every line, prefixed with its level, for assertions. */
-final class RecordingLog implements BuildLog {
+final class RecordingBuildLog implements BuildLog {
   final List<String> lines = new CopyOnWriteArrayList<>();
 
   @Override

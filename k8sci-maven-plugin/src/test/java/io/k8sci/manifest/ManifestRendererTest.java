@@ -124,7 +124,7 @@ class ManifestRendererTest {
         .contains(
             "Pinned deployment/web init container migrate to " + IMAGE + "@" + DIGEST,
             "Pinned deployment/web container app to " + IMAGE + "@" + DIGEST);
-    assertThat(log.all()).doesNotContain("hunter2-secret");
+    assertThat(log.text()).doesNotContain("hunter2-secret");
   }
 
   @Test

@@ -12,8 +12,8 @@ import io.k8sci.manifest.ManifestRenderer;
 import io.k8sci.rollout.RolloutWatcher;
 import io.k8sci.rollout.RolloutWatcher.Result;
 import io.k8sci.rollout.RolloutWatcher.Target;
+import io.k8sci.testing.RecordingBuildLog;
 import io.k8sci.testing.kube.ApiRequest;
-import io.k8sci.testing.kube.RecordingLog;
 import io.k8sci.testing.kube.SimulatedDeploymentController;
 import io.k8sci.testing.kube.TestApiServer;
 import java.nio.file.Files;
@@ -58,7 +58,7 @@ class DeployWithGeneratedKubeconfigTest {
   @TempDir Path dir;
   TestApiServer server;
   SimulatedDeploymentController controller;
-  final RecordingLog log = new RecordingLog();
+  final RecordingBuildLog log = new RecordingBuildLog();
 
   @BeforeEach
   void start() {

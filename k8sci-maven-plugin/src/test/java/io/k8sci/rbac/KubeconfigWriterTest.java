@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.internal.KubeConfigUtils;
 import io.k8sci.K8sciException;
 import io.k8sci.cluster.ClusterConnection;
-import io.k8sci.testing.kube.RecordingLog;
+import io.k8sci.testing.RecordingBuildLog;
 import io.k8sci.testing.kube.TestApiServer;
 import io.k8sci.testing.registry.TestCertificates;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +39,7 @@ class KubeconfigWriterTest {
   static String caPem;
   @TempDir Path dir;
   ClusterConnection admin;
-  RecordingLog log;
+  RecordingBuildLog log;
   final List<String> messages = new ArrayList<>();
 
   @BeforeAll
@@ -58,7 +58,7 @@ class KubeconfigWriterTest {
   @BeforeEach
   void setUp() {
     server.reset();
-    log = new RecordingLog();
+    log = new RecordingBuildLog();
     admin = adminConnection(null);
     new RbacApplier(admin, log).apply(RbacPlan.builder(NS).kind("v1", "ConfigMap").build());
     log.clear();

@@ -12,8 +12,8 @@ import io.k8sci.K8sciException;
 import io.k8sci.cluster.AppliedObject;
 import io.k8sci.cluster.ApplyResult;
 import io.k8sci.cluster.ClusterConnection;
+import io.k8sci.testing.RecordingBuildLog;
 import io.k8sci.testing.kube.ApiRequest;
-import io.k8sci.testing.kube.RecordingLog;
 import io.k8sci.testing.kube.TestApiServer;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -28,7 +28,7 @@ class RbacApplierTest {
   static final String NS = "team-a";
   static TestApiServer server;
   ClusterConnection admin;
-  RecordingLog log;
+  RecordingBuildLog log;
 
   @BeforeAll
   static void startServer() {
@@ -44,7 +44,7 @@ class RbacApplierTest {
   void setUp() {
     server.reset();
     server.identity("kubernetes-admin");
-    log = new RecordingLog();
+    log = new RecordingBuildLog();
     admin =
         ClusterConnection.builder()
             .server(server.url())

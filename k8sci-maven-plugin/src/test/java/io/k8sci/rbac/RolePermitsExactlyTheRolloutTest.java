@@ -18,9 +18,9 @@ import io.k8sci.rollout.RolloutWatcher.Outcome;
 import io.k8sci.rollout.RolloutWatcher.Result;
 import io.k8sci.rollout.RolloutWatcher.Target;
 import io.k8sci.rollout.Undo;
+import io.k8sci.testing.RecordingBuildLog;
 import io.k8sci.testing.kube.ApiRequest;
 import io.k8sci.testing.kube.InstantWorkloadStatus;
-import io.k8sci.testing.kube.RecordingLog;
 import io.k8sci.testing.kube.SimulatedDeploymentController;
 import io.k8sci.testing.kube.TestApiServer;
 import java.io.IOException;
@@ -69,7 +69,7 @@ class RolePermitsExactlyTheRolloutTest {
   SimulatedDeploymentController controller;
   InstantWorkloadStatus workloads;
   ClusterConnection connection;
-  final RecordingLog log = new RecordingLog();
+  final RecordingBuildLog log = new RecordingBuildLog();
   RbacPlan plan;
   List<ApiRequest> checks;
 

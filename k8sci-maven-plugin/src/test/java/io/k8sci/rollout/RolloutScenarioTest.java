@@ -16,8 +16,8 @@ import io.k8sci.cluster.ServerSideApplier;
 import io.k8sci.rollout.RolloutWatcher.Outcome;
 import io.k8sci.rollout.RolloutWatcher.Result;
 import io.k8sci.rollout.RolloutWatcher.Target;
+import io.k8sci.testing.RecordingBuildLog;
 import io.k8sci.testing.kube.ApiRequest;
-import io.k8sci.testing.kube.RecordingLog;
 import io.k8sci.testing.kube.SimulatedDeploymentController;
 import io.k8sci.testing.kube.TestApiServer;
 import java.time.Duration;
@@ -40,7 +40,7 @@ class RolloutScenarioTest {
   static TestApiServer server;
   SimulatedDeploymentController controller;
   ClusterConnection connection;
-  RecordingLog log;
+  RecordingBuildLog log;
 
   @BeforeAll
   static void startServer() {
@@ -56,7 +56,7 @@ class RolloutScenarioTest {
   void setUp() {
     server.reset();
     controller = SimulatedDeploymentController.start(server);
-    log = new RecordingLog();
+    log = new RecordingBuildLog();
     connection =
         ClusterConnection.builder()
             .server(server.url())

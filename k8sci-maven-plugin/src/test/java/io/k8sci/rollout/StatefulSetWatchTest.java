@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.k8sci.cluster.ServerSideApplier;
-import io.k8sci.testing.kube.RecordingLog;
+import io.k8sci.testing.RecordingBuildLog;
 import io.k8sci.testing.kube.TestApiServer;
 import java.time.Duration;
 import java.util.List;
@@ -23,7 +23,7 @@ class StatefulSetWatchTest {
     try (TestApiServer server = TestApiServer.start();
         KubernetesClient client =
             new KubernetesClientBuilder().withConfig(server.config("team-a")).build()) {
-      RecordingLog log = new RecordingLog();
+      RecordingBuildLog log = new RecordingBuildLog();
       StatefulSet sts =
           new StatefulSetBuilder()
               .withNewMetadata()
