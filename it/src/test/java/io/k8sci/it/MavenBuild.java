@@ -37,6 +37,23 @@ final class MavenBuild {
       return this;
     }
 
+    /** The output's lines, in order. */
+    List<String> lines() {
+      return output.lines().toList();
+    }
+
+    /**
+     * What Maven printed at ERROR level, without the {@code [ERROR] } prefix: the failure a user
+     * reads, one entry per printed line (a multi-line message is one entry per line).
+     */
+    List<String> errorLines() {
+      return output
+          .lines()
+          .filter(line -> line.startsWith("[ERROR]"))
+          .map(line -> line.length() > 8 ? line.substring(8) : "")
+          .toList();
+    }
+
     private static String tail(String text) {
       return text.length() <= 20_000 ? text : text.substring(text.length() - 20_000);
     }
@@ -71,8 +88,18 @@ final class MavenBuild {
     return new MavenBuild(workDir);
   }
 
+  /** A build in {@code projectDir} as it is (e.g. an empty directory for archetype:generate). */
   static MavenBuild of(Path projectDir) {
     return new MavenBuild(projectDir);
+  }
+
+  /**
+   * Copies a project directory with everything in it, {@code target/} included (a later job of the
+   * same pipeline that gets the earlier job's artifacts), and prepares a build of the copy.
+   */
+  static MavenBuild copyOf(Path projectDir, Path workDir) {
+    copyTree(projectDir, workDir, true);
+    return new MavenBuild(workDir);
   }
 
   MavenBuild env(String name, String value) {
@@ -102,7 +129,11 @@ final class MavenBuild {
     builder.environment().clear();
     builder.environment().putAll(environment);
     builder.redirectErrorStream(true);
-    Path log = projectDir.resolve("build-" + System.nanoTime() + ".log");
+    // Next to the project, not in it: the project stays what a checkout (plus target/) would be.
+    Path log =
+        projectDir
+            .toAbsolutePath()
+            .resolveSibling(projectDir.getFileName() + "-build-" + System.nanoTime() + ".log");
     builder.redirectOutput(log.toFile());
     try {
       Process process = builder.start();
@@ -120,11 +151,16 @@ final class MavenBuild {
     }
   }
 
+  /** Copies a project without its {@code target/} directories (a fresh checkout). */
   static void copyTree(Path source, Path target) {
+    copyTree(source, target, false);
+  }
+
+  private static void copyTree(Path source, Path target, boolean withTarget) {
     try (Stream<Path> paths = Files.walk(source)) {
       for (Path path : (Iterable<Path>) paths::iterator) {
         Path relative = source.relativize(path);
-        if (relative.toString().equals("target") || relative.startsWith("target")) {
+        if (!withTarget && isBuildOutput(relative)) {
           continue;
         }
         Path destination = target.resolve(relative.toString());
@@ -137,5 +173,15 @@ final class MavenBuild {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** {@code target} or anything below a {@code target} directory (of any module). */
+  private static boolean isBuildOutput(Path relative) {
+    for (Path part : relative) {
+      if (part.toString().equals("target")) {
+        return true;
+      }
+    }
+    return false;
   }
 }
