@@ -64,7 +64,7 @@ final class MavenBuild {
   static final String PLUGIN_VERSION = System.getProperty("k8sci.it.pluginVersion");
   private static final Path MAVEN_HOME =
       Paths.get(System.getProperty("k8sci.it.mavenHome", "/usr/share/maven"));
-  private static final String LOCAL_REPOSITORY = System.getProperty("k8sci.it.localRepository");
+  static final String LOCAL_REPOSITORY = System.getProperty("k8sci.it.localRepository");
 
   private final Path projectDir;
   private final Map<String, String> environment = new HashMap<>();
