@@ -40,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  * images for a private network usually ship it; {@code -Dk8sci.caCertificates} would be build
  * configuration), a Docker Hub mirror ({@code DOCKER_REGISTRY_MIRROR}, which GitLab runners set for
  * Docker-in-Docker; it serves k8sci's default base {@code eclipse-temurin:17-jre}, here a small
- * stand-in since the tests have no internet) and an empty home directory.
+ * stand-in since the tests have no internet) and an empty home directory (so neither the machine's
+ * {@code ~/.docker} credentials nor its {@code ~/.cache/k8sci} take part).
  *
  * <p>The registry is a real {@code docker-registry} over TLS with basic auth; the cluster is the
  * test API server with a simulated deployment controller. One registry, mirror and API server serve
@@ -147,6 +148,15 @@ class CiServiceTest {
   /**
    * The first pipeline, once per class: {@code mvn -B package} (the POM binds nothing of k8sci, so
    * this only builds the jar), then literally {@code mvn -B k8sci:image k8sci:rollout}.
+   *
+   * <p>Why two commands: with no execution bound, {@code mvn k8sci:image k8sci:rollout} alone has
+   * no jar to put in an image, so the jar comes from a {@code package} run first, as a pipeline's
+   * build job would make it (no {@code -Dk8sci.image.skip} needed: nothing of k8sci is bound). This
+   * keeps the issue's command line verbatim and proves {@code k8sci:image} finds the jar outside
+   * the lifecycle. The one-invocation form, {@code mvn package k8sci:image k8sci:rollout}, is what
+   * the second pipeline runs ({@link
+   * #oneLineChangeUploadsOnlyTheApplicationLayerAndRollsOutTheNewDigest}), so both are covered.
+   * ({@code mvn package k8sci:rollout} would deploy without building an image: not an option.)
    */
   private synchronized Baseline baseline() throws IOException {
     if (baseline == null) {

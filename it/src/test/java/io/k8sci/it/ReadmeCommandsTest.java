@@ -74,7 +74,8 @@ class ReadmeCommandsTest {
     Podman podman = new Podman();
     Shell.Result load = Shell.run(copy, printed.group(1), Map.of(), Duration.ofMinutes(3));
     assertThat(load.exitCode()).as(load.output()).isZero();
-    assertThat(load.output()).contains("Loaded image: localhost/hello-service:1.0.0");
+    assertThat(load.output())
+        .containsPattern("Loaded image(\\(s\\))?: localhost/hello-service:1.0.0");
     String image = "localhost/hello-service:1.0.0";
     try {
       int port = Cluster.freePort();
