@@ -358,8 +358,8 @@ class CiServiceTest {
             .run("k8sci:rollout")
             .assertFailure();
 
-    // The log names the server the kubeconfig points at; the error names the first call that
-    // failed. (It does not say "connection refused" nor repeat the server: see the report.)
+    // The log names the server the kubeconfig points at; the error says it could not be reached,
+    // which call, and where the connection came from.
     assertThat(failed.output())
         .contains(
             "[INFO] Kubernetes: kubeconfig "
@@ -375,12 +375,19 @@ class CiServiceTest {
         .isEqualTo(
             "Failed to execute goal io.k8sci:k8sci-maven-plugin:"
                 + MavenBuild.PLUGIN_VERSION
-                + ":rollout (default-cli) on project ci-service: cannot get services \"ci-service\""
-                + " in namespace \""
+                + ":rollout (default-cli) on project ci-service: cannot reach the Kubernetes API"
+                + " server (connection refused) to get services \"ci-service\" in namespace \""
                 + NAMESPACE
-                + "\": Operation: [get]  for kind: [Service]  with name: [ci-service]  in namespace:"
-                + " [shop-production]  failed. IOException: ConnectException: ClosedChannelException"
-                + " -> [Help 1]");
+                + "\". Check that this job can reach the API server and that it is the right one:"
+                + " kubeconfig "
+                + down
+                + ", context \""
+                + CONTEXT
+                + "\", server "
+                + downServer
+                + "/, namespace "
+                + NAMESPACE
+                + " (context) -> [Help 1]");
     assertStillLive(before);
   }
 

@@ -34,6 +34,33 @@ public final class ApiErrors {
   }
 
   /**
+   * Why the API server could not be reached at all (connection refused, unknown host, TLS,
+   * timeout), or empty when the server answered (or the failure is something else).
+   */
+  public static java.util.Optional<String> unreachable(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException
+          || t instanceof java.nio.channels.ClosedChannelException) {
+        return java.util.Optional.of("connection refused");
+      }
+      if (t instanceof java.net.UnknownHostException) {
+        return java.util.Optional.of("unknown host " + t.getMessage());
+      }
+      if (t instanceof javax.net.ssl.SSLException) {
+        return java.util.Optional.of(
+            "TLS failed: "
+                + t.getMessage()
+                + " (is caCertificate / the kubeconfig's certificate-authority right?)");
+      }
+      if (t instanceof java.net.http.HttpTimeoutException
+          || t instanceof java.net.SocketTimeoutException) {
+        return java.util.Optional.of("no answer in time");
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  /**
    * The exception for a failed call.
    *
    * @param verb RBAC verb (get, list, watch, create, patch, update, delete)
@@ -45,6 +72,20 @@ public final class ApiErrors {
       Throwable e, String verb, ObjectRef ref, String namespace, String identity) {
     int code = code(e);
     String target = ref.groupResource() + (ref.name() == null ? "" : " \"" + ref.name() + "\"");
+    java.util.Optional<String> unreachable = code > 0 ? java.util.Optional.empty() : unreachable(e);
+    if (unreachable.isPresent()) {
+      return new UnreachableException(
+          "cannot reach the Kubernetes API server ("
+              + unreachable.get()
+              + ") to "
+              + verb
+              + " "
+              + target
+              + " in namespace \""
+              + namespace
+              + "\"",
+          e);
+    }
     if (code == 403) {
       return new K8sciException(
           "forbidden: cannot "
@@ -103,5 +144,12 @@ public final class ApiErrors {
             + ": "
             + serverMessage(e),
         e);
+  }
+
+  /** The API server did not answer at all; the caller adds which server it tried. */
+  public static final class UnreachableException extends K8sciException {
+    public UnreachableException(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 }

@@ -3,6 +3,7 @@ package io.k8sci.deploy;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.k8sci.K8sciException;
+import io.k8sci.cluster.ApiErrors;
 import io.k8sci.cluster.AppliedObject;
 import io.k8sci.cluster.ClusterConnection;
 import io.k8sci.cluster.Rollback;
@@ -41,6 +42,22 @@ public final class RolloutService {
       return dryRun(request, image, start);
     }
     try (ClusterConnection connection = request.connection().log(log).build()) {
+      try {
+        return apply(request, image, connection, start);
+      } catch (ApiErrors.UnreachableException e) {
+        throw new K8sciException(
+            e.getMessage()
+                + ". Check that this job can reach the API server and that it is the right one: "
+                + connection.describe(),
+            e);
+      }
+    }
+  }
+
+  private RolloutReport apply(
+      RolloutRequest request, ImageInput image, ClusterConnection connection, long start) {
+    BuildLog log = request.log();
+    {
       String namespace = connection.namespace();
       RenderedManifests rendered = render(request, image, namespace);
       KubernetesClient client = connection.client();

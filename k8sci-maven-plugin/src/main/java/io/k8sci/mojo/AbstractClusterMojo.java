@@ -38,7 +38,7 @@ abstract class AbstractClusterMojo extends AbstractK8sciMojo {
   @Parameter(property = "k8sci.server")
   String server;
 
-  /** Bearer token for {@code server}; prefer {@code ${env.X}} over a literal. */
+  /** Bearer token for {@code server}; prefer an environment variable, ${env.X}, over a literal. */
   @Parameter(property = "k8sci.token")
   String token;
 

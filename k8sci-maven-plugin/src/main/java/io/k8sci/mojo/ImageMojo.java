@@ -35,8 +35,8 @@ import org.apache.maven.settings.crypto.SettingsDecryptionResult;
 
 /**
  * Builds the project's image from its Spring Boot jar without a Docker daemon (Jib core), one layer
- * per Boot layer, and pushes it to {@code to} — or, with no target registry, writes {@code
- * target/k8sci/image.tar}. Records the result in {@code target/k8sci/image.json} and {@code
+ * per Boot layer, and pushes it to the target repository — or, with no target registry, writes
+ * {@code target/k8sci/image.tar}. Records the result in {@code target/k8sci/image.json} and {@code
  * image.env} for {@code k8sci:rollout} and GitLab's {@code dotenv} artifacts.
  */
 @Mojo(
@@ -70,7 +70,10 @@ public class ImageMojo extends AbstractK8sciMojo {
   @Parameter(property = "k8sci.from.username")
   String fromUsername;
 
-  /** Password for the base image's registry; prefer {@code ${env.X}} over a literal. */
+  /**
+   * Password for the base image's registry; prefer an environment variable, ${env.X}, over a
+   * literal.
+   */
   @Parameter(property = "k8sci.from.password")
   String fromPassword;
 
@@ -86,7 +89,7 @@ public class ImageMojo extends AbstractK8sciMojo {
   @Parameter(property = "k8sci.to.username")
   String toUsername;
 
-  /** Password for the target registry; prefer {@code ${env.X}} over a literal. */
+  /** Password for the target registry; prefer an environment variable, ${env.X}, over a literal. */
   @Parameter(property = "k8sci.to.password")
   String toPassword;
 
@@ -98,8 +101,8 @@ public class ImageMojo extends AbstractK8sciMojo {
   List<String> tags;
 
   /**
-   * Tags pushed in addition to {@code tags} or its default, e.g. {@code
-   * ${env.CI_COMMIT_SHORT_SHA},latest}.
+   * Tags pushed in addition to {@code tags} or its default, e.g. the commit's short SHA and latest:
+   * -Dk8sci.additionalTags=$CI_COMMIT_SHORT_SHA,latest
    */
   @Parameter(property = "k8sci.additionalTags")
   List<String> additionalTags;

@@ -45,7 +45,7 @@ public class RolloutMojo extends AbstractClusterMojo {
   @Parameter(property = "k8sci.pinDigest", defaultValue = "true")
   boolean pinDigest;
 
-  /** Values for {@code ${name}} placeholders in the manifests. */
+  /** Values for placeholders ${name} in the manifests. */
   @Parameter Map<String, String> variables;
 
   /** Allows cluster-scoped objects (Namespace, ClusterRole...), which need cluster-wide rights. */

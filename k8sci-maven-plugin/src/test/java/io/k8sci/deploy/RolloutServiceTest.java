@@ -296,4 +296,43 @@ class RolloutServiceTest {
         .contains("namespace: \"from-env\"");
     assertThat(log.info()).anyMatch(l -> l.startsWith("Dry run without a cluster"));
   }
+
+  @Test
+  void unreachableApiServerIsNamedWithWhereTheConnectionCameFrom() throws IOException {
+    Files.writeString(manifests.resolve("service.yaml"), SERVICE_YAML);
+    int closedPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    RolloutRequest request =
+        new RolloutRequest(
+            manifests,
+            Optional.empty(),
+            Optional.of(REPO + ":1"),
+            true,
+            Map.of(),
+            Map.of(),
+            "1.0.0",
+            false,
+            ClusterConnection.builder()
+                .server("http://127.0.0.1:" + closedPort)
+                .token(TestApiServer.TOKEN)
+                .namespace(NS)
+                .requestRetries(0),
+            Optional.of(NS),
+            Duration.ofSeconds(5),
+            true,
+            true,
+            false,
+            output,
+            log);
+
+    assertThatThrownBy(() -> new RolloutService().run(request))
+        .isInstanceOf(K8sciException.class)
+        .hasMessageStartingWith(
+            "cannot reach the Kubernetes API server (connection refused) to get services \"web\""
+                + " in namespace \"team-a\". Check that this job can reach the API server")
+        .hasMessageContaining("127.0.0.1:" + closedPort)
+        .hasMessageNotContaining(TestApiServer.TOKEN);
+  }
 }
