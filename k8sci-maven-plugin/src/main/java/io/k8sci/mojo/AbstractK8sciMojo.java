@@ -39,7 +39,12 @@ abstract class AbstractK8sciMojo extends AbstractMojo {
     try {
       run(new MavenBuildLog(getLog()));
     } catch (K8sciException e) {
-      throw new MojoFailureException(e.getMessage(), e);
+      // The message already says what failed and what to do; Maven would append every cause's
+      // message to it. The causes are for -X.
+      if (getLog().isDebugEnabled()) {
+        throw new MojoFailureException(e.getMessage(), e);
+      }
+      throw new MojoFailureException(e.getMessage());
     } catch (MojoExecutionException | MojoFailureException e) {
       throw e;
     } catch (InterruptedException e) {
