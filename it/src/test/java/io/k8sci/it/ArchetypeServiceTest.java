@@ -3,8 +3,11 @@ package io.k8sci.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.k8sci.deploy.RolloutReport;
 import io.k8sci.image.ImageRecord;
+import io.k8sci.rbac.PolicyRules;
+import io.k8sci.testing.kube.ApiRequest;
 import io.k8sci.testing.kube.SimulatedDeploymentController;
 import io.k8sci.testing.kube.TestApiServer;
 import io.k8sci.testing.podman.Podman;
@@ -16,6 +19,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -146,14 +150,49 @@ class ArchetypeServiceTest {
     assertThat(packagedImage.reference()).isEqualTo(repository + ":1.0.0");
     assertThat(packagedImage.digest()).isEqualTo(pushed.digest());
 
-    // mvn deploy: the same image again (reproducible: nothing new to upload), then the rollout.
+    // The administrator, once: the least-privilege identity and a kubeconfig for CI.
+    MavenBuild.of(project)
+        .env("KUBECONFIG", kubeconfig.toString())
+        .run("k8sci:rbac", "-Dk8sci.apply")
+        .assertSuccess();
+    Role role = api.client().rbac().roles().inNamespace(NAMESPACE).withName("k8sci-deployer").get();
+    assertThat(role).as("Role applied by k8sci:rbac").isNotNull();
+    MavenBuild.Result issued =
+        MavenBuild.of(project)
+            .env("KUBECONFIG", kubeconfig.toString())
+            .run("k8sci:kubeconfig", "-Dk8sci.tokenDuration=1d")
+            .assertSuccess();
+    Path ciKubeconfig = project.resolve("target/k8sci/kubeconfig");
+    assertThat(Files.getPosixFilePermissions(ciKubeconfig))
+        .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+    assertThat(issued.output()).contains(ciKubeconfig.toString());
+    assertThat(api.issuedTokens()).hasSize(1);
+    String token = api.issuedTokens().keySet().iterator().next();
+    assertThat(issued.output()).doesNotContain(token);
+    // From here on the API server accepts only that token, and only in the namespace.
+    api.authenticateIssuedTokensOnly();
+    api.restrictToNamespace(NAMESPACE);
+    int requestsBeforeDeploy = api.requests().size();
+
+    // mvn deploy, authenticated only by the generated kubeconfig: the same image again
+    // (reproducible: nothing new to upload), then the rollout.
     long uploadsBeforeDeploy = registry.blobUploadCount();
     MavenBuild.Result deployed =
         MavenBuild.of(project)
             .env("IMAGE_VERSION", "1.0.0")
-            .env("KUBECONFIG", kubeconfig.toString())
+            .env("KUBECONFIG", ciKubeconfig.toString())
             .run(with(common, "deploy", "-DskipTests"));
     deployed.assertSuccess();
+    List<ApiRequest> deployRequests =
+        api.requests().subList(requestsBeforeDeploy, api.requests().size());
+    assertThat(deployRequests).isNotEmpty().noneMatch(ApiRequest::clusterScoped);
+    assertThat(deployRequests)
+        .as("every call of the rollout is allowed by the Role k8sci:rbac generated")
+        .allMatch(
+            r ->
+                PolicyRules.allows(
+                    role.getRules(), r.verb(), r.group(), r.resource(), r.subresource(), r.name()));
+    assertThat(deployed.output()).doesNotContain(token);
     assertThat(deployed.output())
         .containsSubsequence(
             "--- k8sci:" + MavenBuild.PLUGIN_VERSION + ":image (image) @ orders ---",
