@@ -335,4 +335,33 @@ class RolloutServiceTest {
         .hasMessageContaining("127.0.0.1:" + closedPort)
         .hasMessageNotContaining(TestApiServer.TOKEN);
   }
+
+  @Test
+  void undoRollsTheDeploymentBackToItsPreviousRevisionAndWaitsForIt() throws IOException {
+    Files.writeString(manifests.resolve("deployment.yaml"), deploymentYaml("web", REPO + ":1"));
+    new RolloutService().run(request(Optional.empty(), true, false));
+    Files.writeString(manifests.resolve("deployment.yaml"), deploymentYaml("web", REPO + ":2"));
+    new RolloutService().run(request(Optional.empty(), true, false));
+    log.clear();
+
+    var result =
+        new RolloutService()
+            .undo(
+                ClusterConnection.builder()
+                    .server(server.url())
+                    .token(TestApiServer.TOKEN)
+                    .namespace(NS)
+                    .requestRetries(0),
+                "web",
+                null,
+                Duration.ofSeconds(30),
+                log);
+
+    assertThat(result.succeeded()).isTrue();
+    assertThat(live("web").getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+        .isEqualTo(REPO + ":1");
+    assertThat(log.info())
+        .contains("deployment.apps/web rolled back from revision 2 to revision 1")
+        .contains("deployment.apps/web: deployment \"web\" successfully rolled out");
+  }
 }
