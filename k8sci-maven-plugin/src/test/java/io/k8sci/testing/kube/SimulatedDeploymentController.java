@@ -136,6 +136,7 @@ public final class SimulatedDeploymentController implements AutoCloseable {
   private final Map<String, Progress> progress = new ConcurrentHashMap<>();
   private final Set<String> emittedEvents = ConcurrentHashMap.newKeySet();
   private final List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Map<String, Long> completions = new ConcurrentHashMap<>();
 
   private record Progress(String fingerprint, Instant since) {}
 
@@ -193,6 +194,21 @@ public final class SimulatedDeploymentController implements AutoCloseable {
       c.thread.start();
       return c;
     }
+  }
+
+  /**
+   * When this controller wrote the status that completes the rollout of a Deployment's generation
+   * (all replicas updated, available, no old ones left), as {@link System#nanoTime()} taken just
+   * before the write was sent; empty while that has not happened. For latency measurements (the
+   * rollout benchmark): the time from here to the moment a watcher reports success.
+   */
+  public java.util.OptionalLong completedAt(String namespace, String name, long generation) {
+    Long nanos = completions.get(completionKey(namespace, name, generation));
+    return nanos == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(nanos);
+  }
+
+  private static String completionKey(String namespace, String name, Long generation) {
+    return namespace + "/" + name + "/" + generation;
   }
 
   /** Unexpected errors of the loop (conflicts with concurrent writers are retried, not listed). */
@@ -605,7 +621,22 @@ public final class SimulatedDeploymentController implements AutoCloseable {
       if (live != null
           && Objects.equals(live.getMetadata().getGeneration(), d.getMetadata().getGeneration())) {
         live.setStatus(status);
-        client.resource(live).updateStatus();
+        // recorded before the write, so that whoever sees this status also finds the record
+        String completion =
+            completionKey(
+                d.getMetadata().getNamespace(),
+                d.getMetadata().getName(),
+                d.getMetadata().getGeneration());
+        long writing = System.nanoTime();
+        boolean recorded = complete && completions.putIfAbsent(completion, writing) == null;
+        try {
+          client.resource(live).updateStatus();
+        } catch (RuntimeException e) {
+          if (recorded) {
+            completions.remove(completion, writing);
+          }
+          throw e;
+        }
       }
     }
   }

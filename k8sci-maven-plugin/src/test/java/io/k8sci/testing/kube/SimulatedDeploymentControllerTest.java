@@ -84,4 +84,45 @@ class SimulatedDeploymentControllerTest {
       assertThat(controller.errors()).isEmpty();
     }
   }
+
+  @Test
+  void recordsWhenItWroteTheStatusThatCompletesARollout() throws Exception {
+    try (TestApiServer server = TestApiServer.start();
+        SimulatedDeploymentController controller = SimulatedDeploymentController.start(server)) {
+      KubernetesClient c = server.client();
+      c.resource(TestApiServerTest.deployment("app:never-ready")).serverSideApply();
+      await(
+          () ->
+              c.pods().inNamespace("team-a").list().getItems().stream()
+                  .anyMatch(
+                      p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase())));
+      long stuck = generation(c);
+      assertThat(controller.completedAt("team-a", "web", stuck)).isEmpty();
+
+      c.resource(TestApiServerTest.deployment("app:2"))
+          .fieldManager("t")
+          .forceConflicts()
+          .serverSideApply();
+      await(() -> complete(c));
+      long seen = System.nanoTime();
+
+      long rolledOut = generation(c);
+      assertThat(rolledOut).isGreaterThan(stuck);
+      assertThat(controller.completedAt("team-a", "web", rolledOut)).isPresent();
+      assertThat(controller.completedAt("team-a", "web", rolledOut).getAsLong()).isLessThan(seen);
+      assertThat(controller.completedAt("team-a", "web", stuck)).isEmpty();
+      assertThat(controller.completedAt("team-a", "other", rolledOut)).isEmpty();
+      assertThat(controller.errors()).isEmpty();
+    }
+  }
+
+  static long generation(KubernetesClient c) {
+    return c.apps()
+        .deployments()
+        .inNamespace("team-a")
+        .withName("web")
+        .get()
+        .getMetadata()
+        .getGeneration();
+  }
 }
