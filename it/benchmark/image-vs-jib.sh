@@ -1,0 +1,320 @@
+#!/usr/bin/env bash
+# Benchmark: k8sci:image against Jib's Maven plugin (com.google.cloud.tools:jib-maven-plugin:3.5.2:build)
+# on the sample service it/samples/hello-service, same local registry, same base image.
+#
+# What is timed (wall time and peak RSS of the whole Maven process, GNU time):
+#   k8sci : mvn -q package -DskipTests                        (k8sci:image is bound to package)
+#   Jib   : mvn -q package -DskipTests <jib>:build -Dk8sci.image.skip=true
+# so both do the same Maven work (compile, jar, Spring Boot repackage) before building the image.
+# Not offline (-o): Jib refuses to push in offline mode ("Cannot build to a container registry in
+# offline mode"). Everything is resolved by the warm-up runs (which also do Maven's daily snapshot
+# check), so no timed run downloads anything; update checks of Jib are off (jib.disableUpdateChecks).
+#
+# Scenarios, per iteration (the first tool alternates between iterations: k8sci,jib / jib,k8sci):
+#   cold      both tools' layer caches emptied, a new target repository (nothing of the app in it;
+#             the base image's blobs are in the same registry, so both tools mount them cross-repo)
+#   no change the same build again (same repository)
+#   one class Greeting.java edited (a new string literal), then built
+# Plus "Maven alone": mvn -q package -DskipTests -Dk8sci.image.skip=true (no image goal), to
+# show how much of each wall time is the image tool.
+#
+# Bytes uploaded come from the registry's access log: completed blob uploads (final PUT/POST with
+# ?digest=, status 201; cross-repository mounts are not uploads), sized from the registry's storage,
+# plus the manifest PUTs. k8sci's uploaded layers are named from target/k8sci/image.json; Jib's from
+# the first path in the layer tar (app/libs = dependencies, app/resources, app/classes, app/jib-*).
+#
+# Base image: nothing may be pulled from the internet, so the script first pushes a runtime-only
+# image (the sample's jlink'ed Java runtime, java on PATH) to the local registry as base/jre:17,
+# with it/src/test/java/io/k8sci/it/bench/PushJlinkBase.java; both tools build FROM it.
+#
+# Usage:   it/benchmark/image-vs-jib.sh
+# Env:     RUNS=5          iterations per scenario (medians over RUNS)
+#          MVN=mvn         the Maven command (e.g. ~/.m2/wrapper/dists/.../bin/mvn)
+#          KEEP=1          keep the work directory (logs, registry storage) for inspection
+#          WORK=/tmp/dir   the work directory (default: a fresh mktemp -d)
+# Needs:   the plugin installed in ~/.m2 (mvn install -DskipTests -pl k8sci-maven-plugin -am),
+#          /usr/bin/docker-registry, GNU time (/usr/bin/time), python3, curl. The first run
+#          resolves jib-maven-plugin 3.5.2 from Maven Central (in the untimed warm-up).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+RUNS=${RUNS:-5}
+MVN=${MVN:-mvn}
+KEEP=${KEEP:-0}
+JIB_PLUGIN=com.google.cloud.tools:jib-maven-plugin:3.5.2
+WORK=${WORK:-$(mktemp -d /tmp/k8sci-bench.XXXXXX)}
+mkdir -p "$WORK/logs"
+REGISTRY_PID=
+
+cleanup() {
+  if [ -n "$REGISTRY_PID" ]; then
+    kill "$REGISTRY_PID" 2>/dev/null || true
+    wait "$REGISTRY_PID" 2>/dev/null || true
+  fi
+  if [ "$KEEP" = 1 ]; then
+    echo "Work directory kept: $WORK" >&2
+  else
+    rm -rf "$WORK"
+  fi
+}
+trap cleanup EXIT
+
+die() { echo "image-vs-jib: $*" >&2; exit 1; }
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+for tool in /usr/bin/docker-registry /usr/bin/time python3 curl "$MVN"; do
+  command -v "$tool" >/dev/null || die "$tool is missing"
+done
+PLUGIN_VERSION=$(sed -n 's:.*<version>\(.*\)</version>.*:\1:p' "$ROOT/pom.xml" | head -1)
+[ -d "$HOME/.m2/repository/io/k8sci/k8sci-maven-plugin/$PLUGIN_VERSION" ] ||
+  die "k8sci-maven-plugin $PLUGIN_VERSION is not installed: mvn install -DskipTests -pl k8sci-maven-plugin -am"
+
+# ---------------------------------------------------------------- registry
+STORAGE="$WORK/registry/storage"
+mkdir -p "$STORAGE"
+cat >"$WORK/registry/config.yml" <<EOF
+version: 0.1
+log:
+  level: info
+  formatter: text
+  accesslog:
+    disabled: false
+storage:
+  filesystem:
+    rootdirectory: "$STORAGE"
+  delete:
+    enabled: true
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: 127.0.0.1:0
+  secret: $(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+EOF
+ACCESS_LOG="$WORK/registry/access.log"
+: >"$ACCESS_LOG"
+: >"$WORK/registry/registry.log"
+env $(env | sed -n 's/^\(REGISTRY_[A-Za-z0-9_]*\)=.*/-u \1/p') \
+  /usr/bin/docker-registry serve "$WORK/registry/config.yml" >"$ACCESS_LOG" 2>"$WORK/registry/registry.log" &
+REGISTRY_PID=$!
+PORT=
+for _ in $(seq 1 300); do
+  PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/registry/registry.log" | head -1)
+  [ -n "$PORT" ] && break
+  kill -0 "$REGISTRY_PID" 2>/dev/null || die "docker-registry exited: $(cat "$WORK/registry/registry.log")"
+  sleep 0.1
+done
+[ -n "$PORT" ] || die "docker-registry did not start"
+REGISTRY=127.0.0.1:$PORT
+BASE=$REGISTRY/base/jre:17
+log "registry on $REGISTRY, work directory $WORK"
+
+# ---------------------------------------------------------------- the harness and the base image
+log "compiling the harness (it test classes)"
+(cd "$ROOT" && "$MVN" -B -q -o -pl it test-compile dependency:build-classpath \
+  -Dmdep.outputFile="$WORK/classpath.txt" -Dmdep.includeScope=test) >"$WORK/logs/harness.log" 2>&1 ||
+  die "harness build failed: $(tail -30 "$WORK/logs/harness.log")"
+CLASSPATH_IT="$ROOT/k8sci-maven-plugin/target/classes:$ROOT/k8sci-maven-plugin/target/test-classes:$ROOT/it/target/test-classes:$(cat "$WORK/classpath.txt")"
+
+copy_sample() {
+  mkdir -p "$1"
+  (cd "$ROOT/it/samples/hello-service" && tar --exclude=./target -cf - .) | (cd "$1" && tar -xf -)
+}
+
+log "building the sample once and pushing its jlink runtime as $BASE"
+copy_sample "$WORK/base-app"
+(cd "$WORK/base-app" && "$MVN" -B -q -o package -DskipTests -Dk8sci.image.skip=true) \
+  >"$WORK/logs/base-app.log" 2>&1 || die "sample build failed: $(tail -30 "$WORK/logs/base-app.log")"
+java -cp "$CLASSPATH_IT" io.k8sci.it.bench.PushJlinkBase "$BASE" \
+  "$WORK/base-app/target/hello-service-1.0.0.jar" "$WORK/jlink-cache" >"$WORK/logs/base-image.log" 2>&1 ||
+  die "pushing the base image failed: $(tail -30 "$WORK/logs/base-image.log")"
+tail -1 "$WORK/logs/base-image.log" | cut -c1-120 >&2
+
+# ---------------------------------------------------------------- one timed build
+# run_build TOOL SCENARIO ITERATION REPOSITORY [extra maven flags...]; appends one line to results.tsv
+RESULTS="$WORK/results.tsv"
+: >"$RESULTS"
+
+maven_args() { # TOOL REPOSITORY
+  case "$1" in
+    k8sci)
+      echo "package -DskipTests -Dk8sci.from=$BASE -Dk8sci.to=$REGISTRY/$2 -Dk8sci.allowInsecureRegistries=true -Dk8sci.cacheDir=$WORK/k8sci/cache"
+      ;;
+    jib)
+      echo "package -DskipTests $JIB_PLUGIN:build -Dk8sci.image.skip=true -Djib.from.image=$BASE -Djib.to.image=$REGISTRY/$2:1.0.0 -Djib.allowInsecureRegistries=true -Djib.disableUpdateChecks=true -Djib.baseImageCache=$WORK/jib/cache/base -Djib.applicationCache=$WORK/jib/cache/application"
+      ;;
+    maven)
+      echo "package -DskipTests -Dk8sci.image.skip=true"
+      ;;
+  esac
+}
+
+project_dir() { case "$1" in maven) echo "$WORK/k8sci/hello-service" ;; *) echo "$WORK/$1/hello-service" ;; esac; }
+
+run_build() {
+  local tool=$1 scenario=$2 iteration=$3 repository=$4
+  local dir name before wall rss
+  dir=$(project_dir "$tool")
+  name="$iteration-$scenario-$tool"
+  before=$(wc -l <"$ACCESS_LOG")
+  # shellcheck disable=SC2046
+  if ! (cd "$dir" && /usr/bin/time -f '%e %M' -o "$WORK/logs/$name.time" \
+    "$MVN" -B -q $(maven_args "$tool" "$repository")) >"$WORK/logs/$name.log" 2>&1; then
+    die "build $name failed:
+$(tail -40 "$WORK/logs/$name.log")"
+  fi
+  read -r wall rss <"$WORK/logs/$name.time"
+  # let the registry flush the access-log lines of the last responses
+  curl -s -o /dev/null "http://$REGISTRY/v2/?k8sci-bench-marker=$name" || true
+  for _ in $(seq 1 100); do grep -q "k8sci-bench-marker=$name" "$ACCESS_LOG" && break; sleep 0.02; done
+  tail -n +"$((before + 1))" "$ACCESS_LOG" >"$WORK/logs/$name.access"
+  python3 - "$tool" "$scenario" "$iteration" "$wall" "$rss" "$WORK/logs/$name.access" "$STORAGE" \
+    "$dir/target/k8sci/image.json" "$REGISTRY" >>"$RESULTS" <<'PY'
+import json, os, re, sys, tarfile
+tool, scenario, iteration, wall, rss, access, storage, record, registry = sys.argv[1:10]
+line_re = re.compile(r'^\S+ \S+ \S+ \[[^\]]*\] "(\S+) (\S+) [^"]*" (\d{3}) ')
+uploads, manifests = [], []
+for line in open(access, encoding="utf-8", errors="replace"):
+    m = line_re.match(line)
+    if not m or "k8sci-bench-marker" in m.group(2):
+        continue
+    method, uri, status = m.group(1), m.group(2), int(m.group(3))
+    path, _, query = uri.partition("?")
+    params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+    if status == 201 and method in ("PUT", "POST") and re.match(r"/v2/.+/blobs/uploads/", path) \
+            and "digest" in params:
+        uploads.append(params["digest"].replace("%3A", ":"))
+    elif status == 201 and method == "PUT" and re.match(r"/v2/.+/manifests/", path):
+        manifests.append(path)
+
+def blob(digest):
+    h = digest.split(":", 1)[1]
+    return os.path.join(storage, "docker/registry/v2/blobs/sha256", h[:2], h, "data")
+
+def size(digest):
+    try:
+        return os.path.getsize(blob(digest))
+    except OSError:
+        return 0
+
+names = {}
+if tool == "k8sci" and os.path.exists(record):
+    for layer in json.load(open(record))["layers"]:
+        names[layer["digest"]] = layer["name"]
+
+def jib_name(digest):
+    try:
+        with tarfile.open(blob(digest), "r:gz") as t:
+            for member in t:
+                if member.isfile():
+                    p = member.name.lstrip("./")
+                    for prefix, name in (("app/libs/", "dependencies"), ("app/resources/", "resources"),
+                                         ("app/classes/", "classes"), ("app/jib-", "jvm-arg-files")):
+                        if p.startswith(prefix):
+                            return name
+                    return p
+    except (tarfile.TarError, OSError, EOFError):
+        return None  # not a tar: the container config
+    return None
+
+labels = []
+for d in uploads:
+    name = names.get(d) if tool == "k8sci" else jib_name(d)
+    labels.append("%s(%d B)" % (name or "config", size(d)))
+manifest_bytes = 0
+if manifests:
+    import urllib.request
+    request = urllib.request.Request("http://" + registry + manifests[-1], headers={
+        "Accept": "application/vnd.docker.distribution.manifest.v2+json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        manifest_bytes = len(response.read()) * len(manifests)
+if manifests:
+    labels.append("manifest(%d B)" % (manifest_bytes // len(manifests)))
+uploaded = sum(size(d) for d in uploads) + manifest_bytes
+print("\t".join([tool, scenario, iteration, wall, rss, str(uploaded), str(len(uploads)),
+                 str(len(manifests)), " ".join(labels) or "-"]))
+PY
+  log "$(tail -1 "$RESULTS" | cut -f1-8)"
+}
+
+edit_greeting() { # DIR N
+  local file="$1/src/main/java/io/k8sci/sample/hello/Greeting.java"
+  sed -i -E "s/return \"Hello[^\"]*, \"/return \"Hello #$2, \"/" "$file"
+  grep -q "Hello #$2, " "$file" || die "could not edit $file"
+}
+
+# ---------------------------------------------------------------- preparation and warm-up
+for tool in k8sci jib; do
+  copy_sample "$WORK/$tool/hello-service"
+done
+log "warm-up (untimed; resolves $JIB_PLUGIN on a first run)"
+run_build k8sci warmup 0 bench/warmup-k8sci
+run_build jib warmup 0 bench/warmup-jib
+
+# ---------------------------------------------------------------- the measured runs
+for i in $(seq 1 "$RUNS"); do
+  if [ $((i % 2)) = 1 ]; then order="k8sci jib"; else order="jib k8sci"; fi
+  for tool in $order; do
+    rm -rf "$WORK/$tool/cache"
+    run_build "$tool" cold "$i" "bench/$tool-$i"
+  done
+  for tool in $order; do
+    run_build "$tool" nochange "$i" "bench/$tool-$i"
+  done
+  run_build maven nochange "$i" -
+  for tool in $order; do
+    edit_greeting "$(project_dir "$tool")" "$i"
+    run_build "$tool" oneclass "$i" "bench/$tool-$i"
+  done
+done
+
+# ---------------------------------------------------------------- the table
+python3 - "$RESULTS" "$RUNS" <<'PY'
+import statistics, sys
+results, runs = sys.argv[1], sys.argv[2]
+rows = [l.rstrip("\n").split("\t") for l in open(results) if l.strip()]
+rows = [r for r in rows if r[1] != "warmup"]
+
+def values(tool, scenario, column):
+    return [float(r[column]) for r in rows if r[0] == tool and r[1] == scenario]
+
+def med(tool, scenario, column=3):
+    v = values(tool, scenario, column)
+    return statistics.median(v) if v else float("nan")
+
+maven = med("maven", "nochange")
+print()
+print("k8sci:image vs jib-maven-plugin 3.5.2:build, sample hello-service, median of %s runs" % runs)
+print("(wall time of the whole `mvn -q package ...`; 'Maven alone' = the same package without an image goal: %.2f s)" % maven)
+print()
+print("| scenario | k8sci median s | Jib median s | ratio k8sci/Jib | target | image part k8sci s | image part Jib s |")
+print("|---|---|---|---|---|---|---|")
+for scenario, label, target in (("cold", "cold (empty caches)", 0.9), ("nochange", "no change", 1.0),
+                                ("oneclass", "one-class change", 0.9)):
+    k, j = med("k8sci", scenario), med("jib", scenario)
+    ratio = k / j
+    print("| %s | %.2f | %.2f | %.2f | <= %.1f %s | %.2f | %.2f |" % (
+        label, k, j, ratio, target, "met" if ratio <= target else "MISSED", k - maven, j - maven))
+print()
+print("| one-class change | k8sci | Jib |")
+print("|---|---|---|")
+for label, column, fmt in (("bytes uploaded (median)", 5, "%.0f"), ("blobs uploaded (median)", 6, "%.0f"),
+                           ("manifests pushed (median)", 7, "%.0f")):
+    print("| %s | %s | %s |" % (label, fmt % med("k8sci", "oneclass", column), fmt % med("jib", "oneclass", column)))
+def layers(tool):
+    seen = sorted({r[8] for r in rows if r[0] == tool and r[1] == "oneclass"})
+    return "; ".join(seen)
+print("| blobs uploaded (name, size) | %s | %s |" % (layers("k8sci"), layers("jib")))
+print()
+print("| peak RSS of the Maven process, median MB | k8sci | Jib | Maven alone |")
+print("|---|---|---|---|")
+for scenario, label in (("cold", "cold"), ("nochange", "no change"), ("oneclass", "one-class change")):
+    mv = "%.0f" % (med("maven", "nochange", 4) / 1024) if scenario == "nochange" else ""
+    print("| %s | %.0f | %.0f | %s |" % (label, med("k8sci", scenario, 4) / 1024, med("jib", scenario, 4) / 1024, mv))
+print()
+print("Raw runs (tool, scenario, iteration, wall s, peak RSS KB, bytes uploaded, blobs, manifests):")
+for r in rows:
+    print("  " + " ".join(r[:8]))
+PY
+echo
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
