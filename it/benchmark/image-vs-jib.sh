@@ -27,20 +27,30 @@
 # image (the sample's jlink'ed Java runtime, java on PATH) to the local registry as base/jre:17,
 # with it/src/test/java/io/k8sci/it/bench/PushJlinkBase.java; both tools build FROM it.
 #
+# The plugin measured is the checked-out one: the script installs it into a local repository of its
+# own ($WORK/m2), read before ~/.m2/repository (Maven 3.9's maven.repo.local.tail), so that nothing
+# is written to ~/.m2 and another build installing a different snapshot there cannot change what
+# is measured.
+#
 # Usage:   it/benchmark/image-vs-jib.sh
 # Env:     RUNS=5          iterations per scenario (medians over RUNS)
-#          MVN=mvn         the Maven command (e.g. ~/.m2/wrapper/dists/.../bin/mvn)
+#          MVN=...         Maven 3.9+ (default: the Maven wrapper's distribution, as in CI)
 #          KEEP=1          keep the work directory (logs, registry storage) for inspection
 #          WORK=/tmp/dir   the work directory (default: a fresh mktemp -d)
-# Needs:   the plugin installed in ~/.m2 (mvn install -DskipTests -pl k8sci-maven-plugin -am),
-#          /usr/bin/docker-registry, GNU time (/usr/bin/time), python3, curl. The first run
-#          resolves jib-maven-plugin 3.5.2 from Maven Central (in the untimed warm-up).
+# Needs:   /usr/bin/docker-registry, GNU time (/usr/bin/time), python3, curl; the dependencies of
+#          the project and the sample in ~/.m2/repository. The first run resolves
+#          jib-maven-plugin 3.5.2 from Maven Central (in the untimed warm-up).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RUNS=${RUNS:-5}
-MVN=${MVN:-mvn}
 KEEP=${KEEP:-0}
+if [ -z "${MVN:-}" ]; then
+  (cd "$ROOT" && ./mvnw -B -q -v >/dev/null) # fetches the wrapper's Maven on a first run
+  MAVEN_VERSION=$(sed -n 's:^distributionUrl=.*/apache-maven-\([0-9.]*\)-bin.zip$:\1:p' \
+    "$ROOT/.mvn/wrapper/maven-wrapper.properties")
+  MVN=$(ls -d "$HOME/.m2/wrapper/dists/apache-maven-$MAVEN_VERSION"/*/bin/mvn 2>/dev/null | tail -1)
+fi
 JIB_PLUGIN=com.google.cloud.tools:jib-maven-plugin:3.5.2
 WORK=${WORK:-$(mktemp -d /tmp/k8sci-bench.XXXXXX)}
 mkdir -p "$WORK/logs"
@@ -65,9 +75,8 @@ log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 for tool in /usr/bin/docker-registry /usr/bin/time python3 curl "$MVN"; do
   command -v "$tool" >/dev/null || die "$tool is missing"
 done
-PLUGIN_VERSION=$(sed -n 's:.*<version>\(.*\)</version>.*:\1:p' "$ROOT/pom.xml" | head -1)
-[ -d "$HOME/.m2/repository/io/k8sci/k8sci-maven-plugin/$PLUGIN_VERSION" ] ||
-  die "k8sci-maven-plugin $PLUGIN_VERSION is not installed: mvn install -DskipTests -pl k8sci-maven-plugin -am"
+# Maven with a local repository of our own in front of ~/.m2/repository (read-only tail)
+mvn_() { "$MVN" -B -Dmaven.repo.local="$WORK/m2" -Dmaven.repo.local.tail="$HOME/.m2/repository" "$@"; }
 
 # ---------------------------------------------------------------- registry
 STORAGE="$WORK/registry/storage"
@@ -110,11 +119,12 @@ BASE=$REGISTRY/base/jre:17
 log "registry on $REGISTRY, work directory $WORK"
 
 # ---------------------------------------------------------------- the harness and the base image
-log "compiling the harness (it test classes)"
-(cd "$ROOT" && "$MVN" -B -q -o -pl it test-compile dependency:build-classpath \
-  -Dmdep.outputFile="$WORK/classpath.txt" -Dmdep.includeScope=test) >"$WORK/logs/harness.log" 2>&1 ||
+log "installing the checked-out plugin into $WORK/m2 and compiling the harness (it test classes)"
+(cd "$ROOT" && mvn_ -q -o install -DskipTests -pl k8sci-maven-plugin -am &&
+  mvn_ -q -o -pl it test-compile dependency:build-classpath \
+    -Dmdep.outputFile="$WORK/classpath.txt" -Dmdep.includeScope=test) >"$WORK/logs/harness.log" 2>&1 ||
   die "harness build failed: $(tail -30 "$WORK/logs/harness.log")"
-CLASSPATH_IT="$ROOT/k8sci-maven-plugin/target/classes:$ROOT/k8sci-maven-plugin/target/test-classes:$ROOT/it/target/test-classes:$(cat "$WORK/classpath.txt")"
+CLASSPATH_IT="$ROOT/it/target/test-classes:$(cat "$WORK/classpath.txt")"
 
 copy_sample() {
   mkdir -p "$1"
@@ -123,7 +133,7 @@ copy_sample() {
 
 log "building the sample once and pushing its jlink runtime as $BASE"
 copy_sample "$WORK/base-app"
-(cd "$WORK/base-app" && "$MVN" -B -q -o package -DskipTests -Dk8sci.image.skip=true) \
+(cd "$WORK/base-app" && mvn_ -q -o package -DskipTests -Dk8sci.image.skip=true) \
   >"$WORK/logs/base-app.log" 2>&1 || die "sample build failed: $(tail -30 "$WORK/logs/base-app.log")"
 java -cp "$CLASSPATH_IT" io.k8sci.it.bench.PushJlinkBase "$BASE" \
   "$WORK/base-app/target/hello-service-1.0.0.jar" "$WORK/jlink-cache" >"$WORK/logs/base-image.log" 2>&1 ||
@@ -159,7 +169,8 @@ run_build() {
   before=$(wc -l <"$ACCESS_LOG")
   # shellcheck disable=SC2046
   if ! (cd "$dir" && /usr/bin/time -f '%e %M' -o "$WORK/logs/$name.time" \
-    "$MVN" -B -q $(maven_args "$tool" "$repository")) >"$WORK/logs/$name.log" 2>&1; then
+    "$MVN" -B -q -Dmaven.repo.local="$WORK/m2" -Dmaven.repo.local.tail="$HOME/.m2/repository" \
+    $(maven_args "$tool" "$repository")) >"$WORK/logs/$name.log" 2>&1; then
     die "build $name failed:
 $(tail -40 "$WORK/logs/$name.log")"
   fi
@@ -317,4 +328,5 @@ for r in rows:
     print("  " + " ".join(r[:8]))
 PY
 echo
+echo "Maven: $("$MVN" -v | head -1 | sed 's/\x1b\[[0-9;]*m//g'), $(java -version 2>&1 | head -1)"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
