@@ -42,6 +42,9 @@
 #          jib-maven-plugin 3.5.2 from Maven Central (in the untimed warm-up).
 set -euo pipefail
 
+# only for the harness's class path: the version Maven 3.8 uses by default, found offline
+DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:2.8
+
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RUNS=${RUNS:-5}
 KEEP=${KEEP:-0}
@@ -121,7 +124,7 @@ log "registry on $REGISTRY, work directory $WORK"
 # ---------------------------------------------------------------- the harness and the base image
 log "installing the checked-out plugin into $WORK/m2 and compiling the harness (it test classes)"
 (cd "$ROOT" && mvn_ -q -o install -DskipTests -pl k8sci-maven-plugin -am &&
-  mvn_ -q -o -pl it test-compile dependency:build-classpath \
+  mvn_ -q -o -pl it test-compile "$DEPENDENCY_PLUGIN:build-classpath" \
     -Dmdep.outputFile="$WORK/classpath.txt" -Dmdep.includeScope=test) >"$WORK/logs/harness.log" 2>&1 ||
   die "harness build failed: $(tail -30 "$WORK/logs/harness.log")"
 CLASSPATH_IT="$ROOT/it/target/test-classes:$(cat "$WORK/classpath.txt")"
