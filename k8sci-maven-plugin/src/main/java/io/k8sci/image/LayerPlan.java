@@ -7,18 +7,28 @@ import com.google.cloud.tools.jib.api.buildplan.FilePermissions;
 import io.k8sci.K8sciException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Stream;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
@@ -62,8 +72,10 @@ public final class LayerPlan {
   }
 
   /**
-   * Plans the layers, exploding a Boot jar into {@code workDirectory} (emptied first; Jib reads the
-   * layer files from there while it containerizes).
+   * Plans the layers, exploding a Boot jar into {@code workDirectory} (Jib reads the layer files
+   * from there while it containerizes). An earlier build's files are brought up to date: what the
+   * jar no longer has is deleted, changed entries are written again, unchanged ones are kept as
+   * they are, so that Jib's layer cache recognises unchanged layers (see {@link #fingerprint}).
    *
    * @param filesModificationTime the modification time of every file and directory in the layers
    */
@@ -82,31 +94,51 @@ public final class LayerPlan {
   private static LayerPlan planBoot(
       BootJar jar, Path workDirectory, AbsoluteUnixPath appRoot, Instant mtime) throws IOException {
     Path exploded = workDirectory.toAbsolutePath().normalize();
-    deleteRecursively(exploded);
     Files.createDirectories(exploded);
+    Set<Path> wanted = new HashSet<>();
+    for (BootJar.Layer layer : jar.layers()) {
+      for (String name : layer.entries()) {
+        Path target = exploded.resolve(name).normalize();
+        if (!target.startsWith(exploded) || target.equals(exploded)) {
+          throw new K8sciException(
+              jar.path() + " contains the entry \"" + name + "\" outside the jar; refusing it.");
+        }
+        wanted.add(target);
+      }
+    }
+    // what an earlier build left and this jar no longer has (or has as a directory instead)
+    removeAllBut(exploded, wanted);
     try (ZipFile zip = new ZipFile(jar.path().toFile())) {
       for (BootJar.Layer layer : jar.layers()) {
         for (String name : layer.entries()) {
           Path target = exploded.resolve(name).normalize();
-          if (!target.startsWith(exploded)) {
-            throw new K8sciException(
-                jar.path() + " contains the entry \"" + name + "\" outside the jar; refusing it.");
-          }
           ZipEntry entry = zip.getEntry(name);
+          byte[] generated =
+              name.equals(BootJar.CLASSPATH_INDEX) && !jar.droppedEntries().isEmpty()
+                  ? BootJar.formatClasspathIndex(jar.classpathIndex())
+                      .getBytes(StandardCharsets.UTF_8)
+                  : null;
+          long size = generated != null ? generated.length : entry.getSize();
+          FileTime fingerprint =
+              fingerprint(
+                  entry.getTime(), generated != null ? crc(generated) : entry.getCrc(), size);
+          if (isExtracted(target, size, fingerprint)) {
+            continue;
+          }
           Files.createDirectories(target.getParent());
-          if (name.equals(BootJar.CLASSPATH_INDEX) && !jar.droppedEntries().isEmpty()) {
-            Files.writeString(target, BootJar.formatClasspathIndex(jar.classpathIndex()));
+          if (generated != null) {
+            Files.write(target, generated);
           } else {
             try (InputStream in = zip.getInputStream(entry)) {
               Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
             }
-            // keeps Jib's layer cache selector (which includes the source file's time) stable
-            // across builds of the same jar
-            Files.setLastModifiedTime(target, FileTime.fromMillis(entry.getTime()));
           }
+          Files.setLastModifiedTime(target, fingerprint);
         }
       }
     }
+    // The source of every directory entry: its time is part of Jib's cache key, keep it fixed.
+    Files.setLastModifiedTime(exploded, FileTime.from(DEFAULT_FILES_MODIFICATION_TIME));
     List<FileEntriesLayer> layers = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
     for (BootJar.Layer layer : jar.layers()) {
@@ -117,6 +149,95 @@ public final class LayerPlan {
       addLayer(layer.name(), files, exploded, appRoot, mtime, layers, skipped);
     }
     return new LayerPlan(layers, skipped, List.of(appRoot.toString()), jar.mainClass());
+  }
+
+  /**
+   * The modification time given to an exploded file: a fingerprint of the jar entry's time, CRC-32
+   * and size, not the entry's time alone.
+   *
+   * <p>Why: Jib finds a cached layer by the source path and modification time of its files, never
+   * by their content. With {@code project.build.outputTimestamp} every entry of the jar has the
+   * same time, so a changed class would keep its time and Jib would push the previous layer. The
+   * fingerprint changes whenever the entry's time, size or CRC-32 does (61 bits of a SHA-256 of
+   * them: seconds in 1970-2038 plus nanoseconds), and stays the same for an unchanged entry, so
+   * unchanged layers come from the cache and unchanged files are not written again. On a file
+   * system that keeps only whole seconds the files are written again every build (still correct).
+   * The image is not affected: the layers' tar entries get {@code filesModificationTime}.
+   */
+  static FileTime fingerprint(long entryTime, long crc, long size) {
+    MessageDigest sha = sha256();
+    sha.update(
+        ByteBuffer.allocate(3 * Long.BYTES).putLong(entryTime).putLong(crc).putLong(size).array());
+    long bits = ByteBuffer.wrap(sha.digest()).getLong();
+    long seconds = bits & Integer.MAX_VALUE;
+    long nanos = Long.remainderUnsigned(bits >>> 31, 1_000_000_000L);
+    return FileTime.from(Instant.ofEpochSecond(seconds, nanos));
+  }
+
+  /** A regular file (not a link) of this size and fingerprint: written by an earlier plan. */
+  private static boolean isExtracted(Path target, long size, FileTime fingerprint)
+      throws IOException {
+    if (size < 0) {
+      return false;
+    }
+    try {
+      BasicFileAttributes attributes =
+          Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      return attributes.isRegularFile()
+          && attributes.size() == size
+          && attributes.lastModifiedTime().equals(fingerprint);
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Deletes every file and link under {@code root} that is not in {@code keep}, and the directories
+   * left empty.
+   */
+  private static void removeAllBut(Path root, Set<Path> keep) throws IOException {
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            if (!keep.contains(file)) {
+              Files.delete(file);
+            }
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult postVisitDirectory(Path directory, IOException e)
+              throws IOException {
+            if (e != null) {
+              throw e;
+            }
+            if (!directory.equals(root)) {
+              try (Stream<Path> children = Files.list(directory)) {
+                if (children.findAny().isEmpty()) {
+                  Files.delete(directory);
+                }
+              }
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
+  }
+
+  private static long crc(byte[] content) {
+    CRC32 crc = new CRC32();
+    crc.update(content);
+    return crc.getValue();
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JRE", e);
+    }
   }
 
   private static LayerPlan planPlain(
@@ -182,31 +303,6 @@ public final class LayerPlan {
   private static String parent(String unixPath) {
     int slash = unixPath.lastIndexOf('/');
     return slash <= 0 ? "/" : unixPath.substring(0, slash);
-  }
-
-  static void deleteRecursively(Path directory) throws IOException {
-    if (!Files.exists(directory)) {
-      return;
-    }
-    Files.walkFileTree(
-        directory,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-              throws IOException {
-            Files.delete(file);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-            if (e != null) {
-              throw e;
-            }
-            Files.delete(dir);
-            return FileVisitResult.CONTINUE;
-          }
-        });
   }
 
   /** The non-empty layers, in order, ready for {@code JibContainerBuilder.addFileEntriesLayer}. */

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
 import com.google.cloud.tools.jib.api.buildplan.FileEntry;
+import com.google.cloud.tools.jib.cache.Cache;
+import com.google.cloud.tools.jib.image.ReproducibleLayerBuilder;
+import com.google.common.collect.ImmutableList;
 import io.k8sci.testing.RecordingBuildLog;
 import io.k8sci.testing.image.TestJars;
 import java.nio.file.Files;
@@ -160,7 +163,7 @@ class LayerPlanTest {
   }
 
   @Test
-  void planningAgainEmptiesTheWorkDirectoryFirst() throws Exception {
+  void planningAgainRemovesWhatTheNewJarNoLongerHas() throws Exception {
     Path workDirectory = dir.resolve("exploded");
     Path v1 =
         TestJars.boot().classFile("com/example/Old.class", "old").writeTo(dir.resolve("v1.jar"));
@@ -172,6 +175,46 @@ class LayerPlanTest {
 
     assertThat(workDirectory.resolve("BOOT-INF/classes/com/example/Old.class")).doesNotExist();
     assertThat(plan.layers()).flatMap(LayerPlanTest::paths).noneMatch(p -> p.contains("Old"));
+  }
+
+  @Test
+  void anUnchangedLayerIsFoundInJibsLayerCacheAndAChangedClassOfTheSameSizeAndTimeIsNot()
+      throws Exception {
+    // TestJars gives every entry the same time, as project.build.outputTimestamp does
+    Path workDirectory = dir.resolve("exploded");
+    Cache cache = Cache.withDirectory(dir.resolve("cache"));
+    Path v1 =
+        TestJars.boot()
+            .lib("spring-core-6.1.0.jar")
+            .classFile("com/example/A.class", "version-1")
+            .writeTo(dir.resolve("v1.jar"));
+    for (FileEntriesLayer layer :
+        LayerPlan.create(BootJar.read(v1, List.of(), log), workDirectory, APP, MTIME).layers()) {
+      ImmutableList<FileEntry> entries = ImmutableList.copyOf(layer.getEntries());
+      cache.writeUncompressedLayer(new ReproducibleLayerBuilder(entries).build(), entries);
+    }
+
+    Map<String, FileEntriesLayer> same =
+        byName(LayerPlan.create(BootJar.read(v1, List.of(), log), workDirectory, APP, MTIME));
+    for (FileEntriesLayer layer : same.values()) {
+      assertThat(cache.retrieve(ImmutableList.copyOf(layer.getEntries())))
+          .as("layer %s of the same jar", layer.getName())
+          .isPresent();
+    }
+
+    Path v2 =
+        TestJars.boot()
+            .lib("spring-core-6.1.0.jar")
+            .classFile("com/example/A.class", "version-2")
+            .writeTo(dir.resolve("v2.jar"));
+    Map<String, FileEntriesLayer> changed =
+        byName(LayerPlan.create(BootJar.read(v2, List.of(), log), workDirectory, APP, MTIME));
+    assertThat(cache.retrieve(ImmutableList.copyOf(changed.get("application").getEntries())))
+        .isEmpty();
+    assertThat(cache.retrieve(ImmutableList.copyOf(changed.get("dependencies").getEntries())))
+        .isPresent();
+    assertThat(workDirectory.resolve("BOOT-INF/classes/com/example/A.class"))
+        .hasContent("version-2");
   }
 
   @Test
