@@ -59,6 +59,10 @@ print("| status written -> goal returns | %s |" % stats([float(r[1]) for r in ro
 watcher = [float(r[2]) for r in rows if r[2] != "nan"]
 if watcher:
     print("| cross-check: watcher verdict -> watch returns | %s |" % stats(watcher))
+for column, label in ((3, "phase: status written -> watcher logs 'successfully rolled out'"),
+                      (4, "phase: -> 'Rollout complete' (after rollout.json is written)"),
+                      (5, "phase: -> run() returns (client closed)")):
+    print("| %s | %s |" % (label, stats([float(r[column]) for r in rows])))
 PY
 echo
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"

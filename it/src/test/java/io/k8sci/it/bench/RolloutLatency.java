@@ -156,7 +156,9 @@ public final class RolloutLatency {
   /**
    * One rollout the way a Maven process does it: the Deployment exists already (applied by another
    * client), and this JVM has never run {@link RolloutService}. Prints {@code FIRST <latency ms>
-   * <watcher ms>} for the script to aggregate.
+   * <watcher ms> <phases ms>} for the script to aggregate; the phases are: status written to the
+   * watcher's "successfully rolled out" message, from there to "Rollout complete" (logged after
+   * rollout.json is written), from there to the return of run() (the client is closed).
    */
   private static void firstInJvm() throws Exception {
     Path work = Files.createTempDirectory("k8sci-rollout-latency-");
@@ -206,9 +208,12 @@ public final class RolloutLatency {
               .orElseThrow(() -> new IllegalStateException("generation not completed"));
       System.out.printf(
           Locale.ROOT,
-          "FIRST %.1f %s%n",
+          "FIRST %.1f %s %.1f %.1f %.1f%n",
           (returned - completed) / 1e6,
-          log.watcherLatencyMs == null ? "nan" : log.watcherLatencyMs.toString());
+          log.watcherLatencyMs == null ? "nan" : log.watcherLatencyMs.toString(),
+          (log.rolledOutNanos - completed) / 1e6,
+          (log.completeNanos - log.rolledOutNanos) / 1e6,
+          (returned - log.completeNanos) / 1e6);
     } finally {
       try (Stream<Path> paths = Files.walk(work)) {
         paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -275,8 +280,17 @@ public final class RolloutLatency {
   private static final class WatcherLog implements BuildLog {
     volatile Double watcherLatencyMs;
 
+    volatile long rolledOutNanos;
+    volatile long completeNanos;
+
     @Override
-    public void info(String message) {}
+    public void info(String message) {
+      if (message.contains("successfully rolled out")) {
+        rolledOutNanos = System.nanoTime();
+      } else if (message.startsWith("Rollout complete")) {
+        completeNanos = System.nanoTime(); // logged after rollout.json is written
+      }
+    }
 
     @Override
     public void warn(String message) {
