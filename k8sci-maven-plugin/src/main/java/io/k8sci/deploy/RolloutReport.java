@@ -44,6 +44,8 @@ public record RolloutReport(
 
   /** How the rollout ended. */
   public enum Outcome {
+    /** Applied; the rollout is being watched (the job may have been killed while waiting). */
+    IN_PROGRESS,
     SUCCEEDED,
     FAILED,
     DRY_RUN

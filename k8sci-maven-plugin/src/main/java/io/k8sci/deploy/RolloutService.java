@@ -94,6 +94,18 @@ public final class RolloutService {
             e.getMessage() + (rolledBack ? "\nRolled back the objects applied before it." : ""), e);
       }
 
+      // What is applied is on record before the (possibly long) watch: a job killed while
+      // waiting still leaves rollout.json, and its JSON writer is warm when the verdict comes.
+      report(
+              RolloutReport.Outcome.IN_PROGRESS,
+              namespace,
+              image,
+              applied.applied(),
+              List.of(),
+              false,
+              start,
+              null)
+          .write(request.outputDirectory());
       List<RolloutWatcher.Target> targets = new ArrayList<>();
       for (AppliedObject object : applied.applied()) {
         if (RolloutStatusRules.hasRolloutStatus(object.live())) {

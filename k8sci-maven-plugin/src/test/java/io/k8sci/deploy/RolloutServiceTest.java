@@ -239,6 +239,33 @@ class RolloutServiceTest {
   }
 
   @Test
+  void rolloutJsonRecordsTheAppliedObjectsWhileTheRolloutIsWatched() throws Exception {
+    Files.writeString(manifests.resolve("deployment.yaml"), deploymentYaml("web", REPO + ":slow"));
+    java.util.concurrent.CompletableFuture<RolloutReport> running =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> new RolloutService().run(request(Optional.empty(), true, false)));
+
+    RolloutReport during = null;
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (during == null && System.nanoTime() < deadline) {
+      if (Files.isRegularFile(output.resolve("rollout.json"))) {
+        during = RolloutReport.read(output.resolve("rollout.json"));
+      } else {
+        Thread.sleep(5);
+      }
+    }
+    RolloutReport after = running.get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+    assertThat(during).isNotNull();
+    assertThat(during.outcome()).isEqualTo(RolloutReport.Outcome.IN_PROGRESS);
+    assertThat(during.objects())
+        .containsExactly(new RolloutReport.AppliedEntry("deployment.apps/web", "created"));
+    assertThat(after.outcome()).isEqualTo(RolloutReport.Outcome.SUCCEEDED);
+    assertThat(RolloutReport.read(output.resolve("rollout.json")).outcome())
+        .isEqualTo(RolloutReport.Outcome.SUCCEEDED);
+  }
+
+  @Test
   void withoutRollbackTheFailedVersionStaysAndTheMessageSaysSo() throws IOException {
     Files.writeString(
         manifests.resolve("deployment.yaml"), deploymentYaml("web", REPO + ":unpullable"));
