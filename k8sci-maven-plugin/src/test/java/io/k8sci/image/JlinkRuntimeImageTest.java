@@ -8,6 +8,7 @@ import com.google.cloud.tools.jib.api.TarImage;
 import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
 import com.google.cloud.tools.jib.api.buildplan.FileEntry;
+import io.k8sci.testing.RecordingBuildLog;
 import io.k8sci.testing.jar.TestJars;
 import io.k8sci.testing.podman.Podman;
 import java.io.IOException;

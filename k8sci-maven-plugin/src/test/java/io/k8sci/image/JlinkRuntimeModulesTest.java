@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.k8sci.K8sciException;
+import io.k8sci.testing.RecordingBuildLog;
 import io.k8sci.testing.jar.TestJars;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ class JlinkRuntimeModulesTest {
     // java.logging is implied by java.sql (requires transitive); jlink adds it
     assertThat(modules).contains("java.base", "java.sql");
     assertThat(modules).doesNotContain("java.desktop", "java.compiler", "jdk.zipfs");
-    assertThat(log.lines)
+    assertThat(log.lines())
         .anyMatch(l -> l.startsWith("DEBUG jlink modules: ") && l.contains("java.sql"));
     assertThat(log.info())
         .anyMatch(l -> l.contains(modules.size() + " JDK modules requested (jdeps)"));
@@ -129,7 +130,7 @@ class JlinkRuntimeModulesTest {
     Set<String> modules = modules(List.of(appJar), Set.of(), log);
 
     assertThat(modules).containsExactlyInAnyOrder("java.base", "java.logging");
-    assertThat(log.lines).anyMatch(l -> l.contains("retrying them as plain jars"));
+    assertThat(log.lines()).anyMatch(l -> l.contains("retrying them as plain jars"));
   }
 
   @Test
