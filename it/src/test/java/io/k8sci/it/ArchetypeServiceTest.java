@@ -13,9 +13,6 @@ import io.k8sci.testing.kube.TestApiServer;
 import io.k8sci.testing.podman.Podman;
 import io.k8sci.testing.registry.RegistryServer;
 import io.k8sci.testing.registry.Skopeo;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -229,21 +226,10 @@ class ArchetypeServiceTest {
                 pulled),
             Duration.ofMinutes(3));
     assertThat(pull.exitCode()).as(pull.output()).isZero();
-    int port = Cluster.freePort();
-    try (Podman.Container container =
-        podman.start(Podman.run(pulled).env("SERVER_PORT", Integer.toString(port)))) {
-      container.awaitLog(log -> log.contains("Started Application"), Duration.ofMinutes(2));
-      HttpResponse<String> readiness =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(
-                          URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness"))
-                      .timeout(Duration.ofSeconds(10))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-      assertThat(readiness.statusCode()).isEqualTo(200);
-      assertThat(readiness.body()).contains("\"status\":\"UP\"");
-    }
+    HttpResponse<String> readiness =
+        ServiceProbe.get(podman, pulled, "Started Application", "/actuator/health/readiness");
+    assertThat(readiness.statusCode()).isEqualTo(200);
+    assertThat(readiness.body()).contains("\"status\":\"UP\"");
   }
 
   private static String[] with(String[] common, String... args) {

@@ -7,11 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.k8sci.testing.podman.Podman;
 import io.k8sci.testing.registry.RegistryServer;
 import io.k8sci.testing.registry.Skopeo;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,26 +94,9 @@ class HelloServiceImageTest {
     Podman.Result pull =
         podman.exec(List.of("pull", "--tls-verify=false", pulled), Duration.ofMinutes(3));
     assertThat(pull.exitCode()).as(pull.output()).isZero();
-    int port = freePort();
-    try (Podman.Container container =
-        podman.start(Podman.run(pulled).env("SERVER_PORT", Integer.toString(port)))) {
-      container.awaitLog(log -> log.contains("Started HelloApplication"), Duration.ofMinutes(2));
-      HttpResponse<String> health =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(
-                          URI.create("http://127.0.0.1:" + port + "/actuator/health"))
-                      .timeout(Duration.ofSeconds(10))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-      assertThat(health.statusCode()).isEqualTo(200);
-      assertThat(health.body()).contains("\"status\":\"UP\"");
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+    HttpResponse<String> health =
+        ServiceProbe.get(podman, pulled, "Started HelloApplication", "/actuator/health");
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(health.body()).contains("\"status\":\"UP\"");
   }
 }

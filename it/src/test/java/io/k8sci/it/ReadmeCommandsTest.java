@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.k8sci.testing.podman.Podman;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -78,21 +75,10 @@ class ReadmeCommandsTest {
         .containsPattern("Loaded image(\\(s\\))?: localhost/hello-service:1.0.0");
     String image = "localhost/hello-service:1.0.0";
     try {
-      int port = Cluster.freePort();
-      try (Podman.Container container =
-          podman.start(Podman.run(image).env("SERVER_PORT", Integer.toString(port)))) {
-        container.awaitLog(log -> log.contains("Started HelloApplication"), Duration.ofMinutes(2));
-        HttpResponse<String> health =
-            HttpClient.newHttpClient()
-                .send(
-                    HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + port + "/actuator/health"))
-                        .timeout(Duration.ofSeconds(10))
-                        .build(),
-                    HttpResponse.BodyHandlers.ofString());
-        assertThat(health.statusCode()).isEqualTo(200);
-        assertThat(health.body()).contains("\"status\":\"UP\"");
-      }
+      HttpResponse<String> health =
+          ServiceProbe.get(podman, image, "Started HelloApplication", "/actuator/health");
+      assertThat(health.statusCode()).isEqualTo(200);
+      assertThat(health.body()).contains("\"status\":\"UP\"");
     } finally {
       podman.rmi(image);
     }
