@@ -57,133 +57,129 @@ public final class RolloutService {
   private RolloutReport apply(
       RolloutRequest request, ImageInput image, ClusterConnection connection, long start) {
     BuildLog log = request.log();
-    {
-      String namespace = connection.namespace();
-      RenderedManifests rendered = render(request, image, namespace);
-      KubernetesClient client = connection.client();
-      String identity = connection.identity();
+    String namespace = connection.namespace();
+    RenderedManifests rendered = render(request, image, namespace);
+    KubernetesClient client = connection.client();
+    String identity = connection.identity();
 
-      ServerSideApplier applier =
-          new ServerSideApplier(client, namespace, log)
-              .forceConflicts(request.forceConflicts())
-              .identity(identity);
-      ServerSideApplier.Report applied;
-      try {
-        applied = applier.apply(rendered.objects());
-      } catch (ServerSideApplier.ApplyFailedException e) {
-        // Some objects may be applied already: put them back before failing.
-        List<AppliedObject> partial = e.partial().applied();
-        boolean rolledBack = false;
-        if (request.rollbackOnFailure() && changedAny(partial)) {
-          log.warn("Apply failed part-way; restoring the objects already applied");
-          rollBack(client, namespace, identity, partial, request, log);
-          rolledBack = true;
-        }
-        RolloutReport report =
-            report(
-                RolloutReport.Outcome.FAILED,
-                namespace,
-                image,
-                partial,
-                List.of(),
-                rolledBack,
-                start,
-                e.getMessage());
-        report.write(request.outputDirectory());
-        throw new K8sciException(
-            e.getMessage() + (rolledBack ? "\nRolled back the objects applied before it." : ""), e);
-      }
-
-      // What is applied is on record before the (possibly long) watch: a job killed while
-      // waiting still leaves rollout.json, and its JSON writer is warm when the verdict comes.
-      report(
-              RolloutReport.Outcome.IN_PROGRESS,
-              namespace,
-              image,
-              applied.applied(),
-              List.of(),
-              false,
-              start,
-              null)
-          .write(request.outputDirectory());
-      List<RolloutWatcher.Target> targets = new ArrayList<>();
-      for (AppliedObject object : applied.applied()) {
-        if (RolloutStatusRules.hasRolloutStatus(object.live())) {
-          targets.add(RolloutWatcher.Target.of(object.live(), object.before()));
-        }
-      }
-      List<RolloutWatcher.Result> results =
-          targets.isEmpty()
-              ? List.of()
-              : watcher(client, namespace, identity, request).watch(targets);
-      List<RolloutWatcher.Result> failed = results.stream().filter(r -> !r.succeeded()).toList();
-      if (failed.isEmpty()) {
-        RolloutReport report =
-            report(
-                RolloutReport.Outcome.SUCCEEDED,
-                namespace,
-                image,
-                applied.applied(),
-                results,
-                false,
-                start,
-                null);
-        report.write(request.outputDirectory());
-        log.info(
-            "Rollout complete: "
-                + applied.applied().size()
-                + " object(s) applied, "
-                + results.size()
-                + " workload(s) rolled out in "
-                + seconds(System.nanoTime() - start));
-        return report;
-      }
-
-      StringBuilder failure = new StringBuilder();
-      FailureDiagnosis diagnosis = new FailureDiagnosis(client, namespace);
-      for (RolloutWatcher.Result result : failed) {
-        if (failure.length() > 0) {
-          failure.append("\n\n");
-        }
-        failure.append(result.message());
-        if (result.outcome() != RolloutWatcher.Outcome.ABANDONED) {
-          HasMetadata workload =
-              result.lastSeen() != null ? result.lastSeen() : find(applied, result);
-          if (workload != null) {
-            String explained = diagnosis.diagnose(workload);
-            if (explained != null && !explained.isBlank()) {
-              failure.append('\n').append(explained.strip());
-            }
-          }
-        }
-      }
+    ServerSideApplier applier =
+        new ServerSideApplier(client, namespace, log)
+            .forceConflicts(request.forceConflicts())
+            .identity(identity);
+    ServerSideApplier.Report applied;
+    try {
+      applied = applier.apply(rendered.objects());
+    } catch (ServerSideApplier.ApplyFailedException e) {
+      // Some objects may be applied already: put them back before failing.
+      List<AppliedObject> partial = e.partial().applied();
       boolean rolledBack = false;
-      if (request.rollbackOnFailure()) {
-        log.warn("Rollout failed; rolling back to what was live before the apply");
-        rollBack(client, namespace, identity, applied.applied(), request, log);
+      if (request.rollbackOnFailure() && changedAny(partial)) {
+        log.warn("Apply failed part-way; restoring the objects already applied");
+        rollBack(client, namespace, identity, partial, request, log);
         rolledBack = true;
       }
+      writeReport(
+          request,
+          RolloutReport.Outcome.FAILED,
+          namespace,
+          image,
+          partial,
+          List.of(),
+          rolledBack,
+          start,
+          e.getMessage());
+      throw new K8sciException(
+          e.getMessage() + (rolledBack ? "\nRolled back the objects applied before it." : ""), e);
+    }
+
+    // What is applied is on record before the (possibly long) watch: a job killed while
+    // waiting still leaves rollout.json, and its JSON writer is warm when the verdict comes.
+    writeReport(
+        request,
+        RolloutReport.Outcome.IN_PROGRESS,
+        namespace,
+        image,
+        applied.applied(),
+        List.of(),
+        false,
+        start,
+        null);
+    List<RolloutWatcher.Target> targets = new ArrayList<>();
+    for (AppliedObject object : applied.applied()) {
+      if (RolloutStatusRules.hasRolloutStatus(object.live())) {
+        targets.add(RolloutWatcher.Target.of(object.live(), object.before()));
+      }
+    }
+    List<RolloutWatcher.Result> results =
+        targets.isEmpty()
+            ? List.of()
+            : watcher(client, namespace, identity, request).watch(targets);
+    List<RolloutWatcher.Result> failed = results.stream().filter(r -> !r.succeeded()).toList();
+    if (failed.isEmpty()) {
       RolloutReport report =
-          report(
-              RolloutReport.Outcome.FAILED,
+          writeReport(
+              request,
+              RolloutReport.Outcome.SUCCEEDED,
               namespace,
               image,
               applied.applied(),
               results,
-              rolledBack,
+              false,
               start,
-              failure.toString());
-      report.write(request.outputDirectory());
-      throw new K8sciException(
-          "Rollout failed in namespace \""
-              + namespace
-              + "\":\n"
-              + failure
-              + (rolledBack
-                  ? "\nRolled back: the previous version is live again."
-                  : "\nNot rolled back (rollbackOnFailure=false): the failed version is still"
-                      + " applied."));
+              null);
+      log.info(
+          "Rollout complete: "
+              + applied.applied().size()
+              + " object(s) applied, "
+              + results.size()
+              + " workload(s) rolled out in "
+              + seconds(System.nanoTime() - start));
+      return report;
     }
+
+    StringBuilder failure = new StringBuilder();
+    FailureDiagnosis diagnosis = new FailureDiagnosis(client, namespace);
+    for (RolloutWatcher.Result result : failed) {
+      if (failure.length() > 0) {
+        failure.append("\n\n");
+      }
+      failure.append(result.message());
+      if (result.outcome() != RolloutWatcher.Outcome.ABANDONED) {
+        HasMetadata workload =
+            result.lastSeen() != null ? result.lastSeen() : find(applied, result);
+        if (workload != null) {
+          String explained = diagnosis.diagnose(workload);
+          if (explained != null && !explained.isBlank()) {
+            failure.append('\n').append(explained.strip());
+          }
+        }
+      }
+    }
+    boolean rolledBack = false;
+    if (request.rollbackOnFailure()) {
+      log.warn("Rollout failed; rolling back to what was live before the apply");
+      rollBack(client, namespace, identity, applied.applied(), request, log);
+      rolledBack = true;
+    }
+    writeReport(
+        request,
+        RolloutReport.Outcome.FAILED,
+        namespace,
+        image,
+        applied.applied(),
+        results,
+        rolledBack,
+        start,
+        failure.toString());
+    throw new K8sciException(
+        "Rollout failed in namespace \""
+            + namespace
+            + "\":\n"
+            + failure
+            + (rolledBack
+                ? "\nRolled back: the previous version is live again."
+                : "\nNot rolled back (rollbackOnFailure=false): the failed version is still"
+                    + " applied."));
   }
 
   /** {@code kubectl rollout undo} for one Deployment, then waits for it like the rollout does. */
@@ -249,9 +245,16 @@ public final class RolloutService {
         ServerSideDryRun.check(connection.client(), namespace, rendered.objects(), log);
       }
       RolloutReport report =
-          report(
-              RolloutReport.Outcome.DRY_RUN, namespace, image, none, List.of(), false, start, null);
-      report.write(request.outputDirectory());
+          writeReport(
+              request,
+              RolloutReport.Outcome.DRY_RUN,
+              namespace,
+              image,
+              none,
+              List.of(),
+              false,
+              start,
+              null);
       return report;
     } finally {
       if (connection != null) {
@@ -328,7 +331,9 @@ public final class RolloutService {
     return null;
   }
 
-  private static RolloutReport report(
+  /** Builds the report and writes it to {@code rollout.json}. */
+  private static RolloutReport writeReport(
+      RolloutRequest request,
       RolloutReport.Outcome outcome,
       String namespace,
       ImageInput image,
@@ -353,16 +358,19 @@ public final class RolloutService {
                         r.revisionAfter(),
                         r.duration() == null ? 0 : r.duration().toMillis()))
             .toList();
-    return new RolloutReport(
-        outcome,
-        namespace,
-        image.pinned(),
-        outcome == RolloutReport.Outcome.DRY_RUN,
-        objects,
-        workloads,
-        rolledBack,
-        Duration.ofNanos(System.nanoTime() - start).toMillis(),
-        failure);
+    RolloutReport report =
+        new RolloutReport(
+            outcome,
+            namespace,
+            image.pinned(),
+            outcome == RolloutReport.Outcome.DRY_RUN,
+            objects,
+            workloads,
+            rolledBack,
+            Duration.ofNanos(System.nanoTime() - start).toMillis(),
+            failure);
+    report.write(request.outputDirectory());
+    return report;
   }
 
   private static String seconds(long nanos) {
