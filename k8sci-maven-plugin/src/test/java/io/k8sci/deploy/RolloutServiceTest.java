@@ -11,6 +11,7 @@ import io.k8sci.testing.RecordingBuildLog;
 import io.k8sci.testing.kube.ApiRequest;
 import io.k8sci.testing.kube.SimulatedDeploymentController;
 import io.k8sci.testing.kube.TestApiServer;
+import io.k8sci.testing.kube.TestManifests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,28 +68,7 @@ class RolloutServiceTest {
   }
 
   static String deploymentYaml(String name, String image) {
-    return """
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: %s
-          labels:
-            app: %s
-        spec:
-          replicas: 2
-          selector:
-            matchLabels:
-              app: %s
-          template:
-            metadata:
-              labels:
-                app: %s
-            spec:
-              containers:
-                - name: app
-                  image: %s
-        """
-        .formatted(name, name, name, name, image);
+    return TestManifests.deploymentYaml(name, image, 2);
   }
 
   static final String SERVICE_YAML =

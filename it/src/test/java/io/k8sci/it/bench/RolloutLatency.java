@@ -7,6 +7,7 @@ import io.k8sci.deploy.RolloutService;
 import io.k8sci.log.BuildLog;
 import io.k8sci.testing.kube.SimulatedDeploymentController;
 import io.k8sci.testing.kube.TestApiServer;
+import io.k8sci.testing.kube.TestManifests;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -252,28 +253,7 @@ public final class RolloutLatency {
   }
 
   private static String deploymentYaml(String image) {
-    return """
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: %s
-          labels:
-            app: %s
-        spec:
-          replicas: %d
-          selector:
-            matchLabels:
-              app: %s
-          template:
-            metadata:
-              labels:
-                app: %s
-            spec:
-              containers:
-                - name: app
-                  image: %s
-        """
-        .formatted(NAME, NAME, REPLICAS, NAME, NAME, image);
+    return TestManifests.deploymentYaml(NAME, image, REPLICAS);
   }
 
   /** Drops the goal's messages; keeps the watcher's "verdict to return" debug line. */
