@@ -6,6 +6,7 @@ import com.google.cloud.tools.jib.api.Jib;
 import com.google.cloud.tools.jib.api.JibContainer;
 import com.google.cloud.tools.jib.api.JibContainerBuilder;
 import com.google.cloud.tools.jib.api.JibEvent;
+import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.api.RegistryImage;
 import com.google.cloud.tools.jib.api.TarImage;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
@@ -93,6 +94,17 @@ public final class ImageBuilder {
     ValidatedRequest v = ValidatedRequest.of(request);
     v.notes.forEach(log::info);
 
+    // before the first TLS handshake: the preflight and Jib use the JVM's default trust
+    request.caCertificates().ifPresent(ca -> trustCaCertificates(ca, log));
+    RegistryWarmup registries =
+        RegistryWarmup.start(
+            preflights(v),
+            v.target
+                .or(() -> v.base)
+                .map(com.google.cloud.tools.jib.api.ImageReference::getRegistry),
+            request.allowInsecureRegistries(),
+            log);
+
     BootJar jar = BootJar.read(request.jar(), request.runtimeDependencies(), log);
     // a failed build must not leave the previous build's record looking current to the rollout
     ImageRecord.delete(request.outputDirectory());
@@ -118,13 +130,13 @@ public final class ImageBuilder {
     Optional<ResolvedCredential> targetCredential =
         v.target.map(target -> resolve("target", target, request.targetCredentials(), log));
 
-    request.caCertificates().ifPresent(ca -> trustCaCertificates(ca, log));
-    if (!request.allowInsecureRegistries()) {
-      v.target.ifPresent(t -> TlsPreflight.check(t.getRegistry(), "to", log));
-      v.base
-          .filter(b -> !v.registryMirrors.containsKey(b.getRegistry()))
-          .filter(b -> v.target.isEmpty() || !b.getRegistry().equals(v.target.get().getRegistry()))
-          .ifPresent(b -> TlsPreflight.check(b.getRegistry(), "from", log));
+    Path applicationCache = request.cacheDirectory().resolve("application");
+    JibLayerCache.Filling filling = new JibLayerCache(applicationCache, log).fill(layers);
+    try {
+      registries.await();
+    } catch (RuntimeException e) {
+      filling.cancel();
+      throw e;
     }
 
     String description =
@@ -138,7 +150,6 @@ public final class ImageBuilder {
             + ")";
     log.info(description);
 
-    Path applicationCache = request.cacheDirectory().resolve("application");
     JibEvents events = new JibEvents(log);
     JibContainer container;
     try (HttpCredentialsPermission ignored =
@@ -150,7 +161,27 @@ public final class ImageBuilder {
       }
       container =
           containerizeWithRetries(
-              v, layers, entrypoint, baseCredential, targetCredential, applicationCache, events);
+              v,
+              layers,
+              entrypoint,
+              baseCredential,
+              targetCredential,
+              applicationCache,
+              events,
+              filling);
+    } catch (RuntimeException e) {
+      // a layer that could not be built says more than Jib's failure to build it again
+      filling.cancel();
+      Optional<RuntimeException> layerFailure = filling.failure();
+      if (layerFailure.isPresent()) {
+        layerFailure.get().addSuppressed(e);
+        throw layerFailure.get();
+      }
+      throw e;
+    }
+    List<String> built = filling.await();
+    if (!built.isEmpty()) {
+      log.debug("Layers built into the cache: " + String.join(", ", built));
     }
 
     List<ImageRecord.Layer> layerRecords = layerRecords(layers, applicationCache, events, v, log);
@@ -162,6 +193,24 @@ public final class ImageBuilder {
         record,
         request.outputDirectory().resolve(ImageRecord.JSON_FILE),
         request.outputDirectory().resolve(ImageRecord.ENV_FILE));
+  }
+
+  /**
+   * The registries to check over verified TLS before anything is pushed: the target, and the base
+   * image's registry unless it is the same or reached through a mirror. None when insecure
+   * registries are allowed (Jib then falls back to unverified TLS and plain http by design).
+   */
+  private static List<RegistryWarmup.Preflight> preflights(ValidatedRequest v) {
+    List<RegistryWarmup.Preflight> preflights = new ArrayList<>();
+    if (v.request.allowInsecureRegistries()) {
+      return preflights;
+    }
+    v.target.ifPresent(t -> preflights.add(new RegistryWarmup.Preflight(t.getRegistry(), "to")));
+    v.base
+        .filter(b -> !v.registryMirrors.containsKey(b.getRegistry()))
+        .filter(b -> v.target.isEmpty() || !b.getRegistry().equals(v.target.get().getRegistry()))
+        .ifPresent(b -> preflights.add(new RegistryWarmup.Preflight(b.getRegistry(), "from")));
+    return preflights;
   }
 
   /** A jlink'ed runtime from {@link JlinkRuntime}, cached under {@code <cacheDirectory>/jlink}. */
@@ -224,7 +273,8 @@ public final class ImageBuilder {
       Optional<ResolvedCredential> baseCredential,
       Optional<ResolvedCredential> targetCredential,
       Path applicationCache,
-      JibEvents events) {
+      JibEvents events,
+      JibLayerCache.Filling filling) {
     ImageBuildRequest request = v.request;
     Duration initialDelay = request.initialBackoff();
     RetryPolicy retry =
@@ -248,6 +298,7 @@ public final class ImageBuilder {
             ExecutorService executor = jibExecutor(attempt);
             Containerizer containerizer =
                 containerizer(v, targetCredential, applicationCache, events)
+                    .addEventHandler(LogEvent.class, filling::holdJib)
                     .setExecutorService(executor);
             try {
               return jib.containerize(containerizer);

@@ -4,6 +4,7 @@ import com.google.cloud.tools.jib.api.JibEvent;
 import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.event.events.ProgressEvent;
 import io.k8sci.log.BuildLog;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
@@ -27,6 +28,7 @@ import java.util.regex.Pattern;
 final class JibEvents {
 
   private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
+  private static final String IO_ERROR = "I/O error for image [";
   private static final Pattern IO_ERROR_IMAGE =
       Pattern.compile("I/O error for image \\[([^\\]]+)\\]");
   private static final String PUSHING_BLOB = "pushing blob ";
@@ -34,6 +36,7 @@ final class JibEvents {
   private static final String BASE_DIGEST = "Using base image with digest: ";
 
   private final BuildLog log;
+  private final Set<String> pushDescriptions = new HashSet<>();
   private final Set<String> started = new LinkedHashSet<>();
   private final Set<String> skipped = new LinkedHashSet<>();
   private final Set<String> uploaded = new LinkedHashSet<>();
@@ -48,7 +51,8 @@ final class JibEvents {
   synchronized void accept(JibEvent event) {
     if (event instanceof ProgressEvent progress) {
       String description = progress.getAllocation().getDescription();
-      if (description.startsWith(PUSHING_BLOB)) {
+      // one allocation per blob, but a progress event for every chunk written
+      if (description.startsWith(PUSHING_BLOB) && pushDescriptions.add(description)) {
         Matcher m = DIGEST.matcher(description);
         if (m.find() && started.add(m.group())) {
           log.debug("Jib: " + description);
@@ -69,11 +73,15 @@ final class JibEvents {
           baseDigest = m.group();
         }
       }
-      Matcher io = IO_ERROR_IMAGE.matcher(message);
-      if (io.find()) {
-        lastFailingImage = io.group(1);
+      // (cheap checks first: Jib sends many events, and this runs on its threads)
+      if (message.contains(IO_ERROR)) {
+        Matcher io = IO_ERROR_IMAGE.matcher(message);
+        if (io.find()) {
+          lastFailingImage = io.group(1);
+        }
       }
-      String clean = message.replaceAll("\u001b\\[[0-9;]*m", "");
+      String clean =
+          message.indexOf('\u001b') >= 0 ? message.replaceAll("\u001b\\[[0-9;]*m", "") : message;
       switch (logEvent.getLevel()) {
         // Jib's warnings are for the user (e.g. a base image without digest, an insecure
         // fallback); its errors are followed by the exception k8sci explains
@@ -100,6 +108,7 @@ final class JibEvents {
       }
     }
     started.clear();
+    pushDescriptions.clear();
     skipped.clear();
   }
 

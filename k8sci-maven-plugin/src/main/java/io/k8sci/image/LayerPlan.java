@@ -7,7 +7,6 @@ import com.google.cloud.tools.jib.api.buildplan.FilePermissions;
 import io.k8sci.K8sciException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -18,8 +17,6 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -158,20 +155,31 @@ public final class LayerPlan {
    * <p>Why: Jib finds a cached layer by the source path and modification time of its files, never
    * by their content. With {@code project.build.outputTimestamp} every entry of the jar has the
    * same time, so a changed class would keep its time and Jib would push the previous layer. The
-   * fingerprint changes whenever the entry's time, size or CRC-32 does (61 bits of a SHA-256 of
-   * them: seconds in 1970-2038 plus nanoseconds), and stays the same for an unchanged entry, so
-   * unchanged layers come from the cache and unchanged files are not written again. On a file
-   * system that keeps only whole seconds the files are written again every build (still correct).
-   * The image is not affected: the layers' tar entries get {@code filesModificationTime}.
+   * fingerprint changes whenever the entry's time, size or CRC-32 does, and stays the same for an
+   * unchanged entry, so unchanged layers come from the cache and unchanged files are not written
+   * again. On a file system that keeps only whole seconds the files are written again every build
+   * (still correct). The image is not affected: the layers' tar entries get {@code
+   * filesModificationTime}.
+   *
+   * <p>The three values go through a 64-bit mixing function (SplitMix64's finaliser), not a
+   * cryptographic hash: only accidental collisions matter here, and this runs for every entry of
+   * the jar in a JVM that has not compiled SHA-256 yet (a SHA-256 per entry was a tenth of the
+   * image goal's time for a one-class change). 61 bits are kept: seconds in 1970-2038 plus
+   * nanoseconds.
    */
   static FileTime fingerprint(long entryTime, long crc, long size) {
-    MessageDigest sha = sha256();
-    sha.update(
-        ByteBuffer.allocate(3 * Long.BYTES).putLong(entryTime).putLong(crc).putLong(size).array());
-    long bits = ByteBuffer.wrap(sha.digest()).getLong();
+    long bits = mix(mix(mix(entryTime) ^ crc) ^ size);
     long seconds = bits & Integer.MAX_VALUE;
     long nanos = Long.remainderUnsigned(bits >>> 31, 1_000_000_000L);
     return FileTime.from(Instant.ofEpochSecond(seconds, nanos));
+  }
+
+  /** SplitMix64's finaliser: every input bit affects every output bit. */
+  private static long mix(long z) {
+    z += 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
   }
 
   /** A regular file (not a link) of this size and fingerprint: written by an earlier plan. */
@@ -230,14 +238,6 @@ public final class LayerPlan {
     CRC32 crc = new CRC32();
     crc.update(content);
     return crc.getValue();
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JRE", e);
-    }
   }
 
   private static LayerPlan planPlain(

@@ -102,6 +102,12 @@ class ImageBuilderTarTest {
         .containsExactly(
             "dependencies", "spring-boot-loader", "company-dependencies", "application");
     assertThat(record.layers()).allMatch(l -> l.uploaded() == null);
+    // every layer came from JibLayerCache: Jib found it in its cache and built none itself
+    assertThat(log.lines("DEBUG"))
+        .contains(
+            "Layers built into the cache: dependencies, spring-boot-loader, company-dependencies,"
+                + " application")
+        .noneMatch(l -> l.matches("Jib: Building .* layer built sha256:.*"));
     assertThat(output.resolve("image.env"))
         .content()
         .contains("K8SCI_IMAGE=demo:0.0.1", "K8SCI_IMAGE_DIGEST=" + record.digest());

@@ -218,6 +218,28 @@ class LayerPlanTest {
   }
 
   @Test
+  void fingerprintIsStableAndChangesWithTheEntrysTimeCrcOrSize() {
+    java.nio.file.attribute.FileTime base = LayerPlan.fingerprint(1_700_000_000_000L, 0xCAFEL, 42);
+
+    assertThat(LayerPlan.fingerprint(1_700_000_000_000L, 0xCAFEL, 42)).isEqualTo(base);
+    assertThat(
+            java.util.Set.of(
+                base,
+                LayerPlan.fingerprint(1_700_000_000_001L, 0xCAFEL, 42),
+                LayerPlan.fingerprint(1_700_000_000_000L, 0xCAFFL, 42),
+                LayerPlan.fingerprint(1_700_000_000_000L, 0xCAFEL, 43),
+                // the same values in other places
+                LayerPlan.fingerprint(0xCAFEL, 1_700_000_000_000L, 42)))
+        .hasSize(5);
+    // a time every file system can store (1970..2038), with nanoseconds
+    for (long i = 0; i < 1000; i++) {
+      java.time.Instant t = LayerPlan.fingerprint(i, i * 31, i * 17).toInstant();
+      assertThat(t.getEpochSecond()).isBetween(0L, (long) Integer.MAX_VALUE);
+      assertThat(t.getNano()).isBetween(0, 999_999_999);
+    }
+  }
+
+  @Test
   void plainJarGoesToAppJarAndItsDependenciesToLibs() {
     Path jar = TestJars.plain(dir.resolve("tool.jar"), "com.example.Tool");
     Path guava = TestJars.library(dir.resolve("repo/guava-33.0.jar"));
