@@ -96,14 +96,7 @@ public final class ImageBuilder {
 
     // before the first TLS handshake: the preflight and Jib use the JVM's default trust
     request.caCertificates().ifPresent(ca -> trustCaCertificates(ca, log));
-    RegistryWarmup registries =
-        RegistryWarmup.start(
-            preflights(v),
-            v.target
-                .or(() -> v.base)
-                .map(com.google.cloud.tools.jib.api.ImageReference::getRegistry),
-            request.allowInsecureRegistries(),
-            log);
+    TlsPreflight.Checks tlsChecks = TlsPreflight.start(preflights(v), log);
 
     BootJar jar = BootJar.read(request.jar(), request.runtimeDependencies(), log);
     // a failed build must not leave the previous build's record looking current to the rollout
@@ -133,7 +126,7 @@ public final class ImageBuilder {
     Path applicationCache = request.cacheDirectory().resolve("application");
     JibLayerCache.Filling filling = new JibLayerCache(applicationCache, log).fill(layers);
     try {
-      registries.await();
+      tlsChecks.await();
     } catch (RuntimeException e) {
       filling.cancel();
       throw e;
@@ -200,16 +193,16 @@ public final class ImageBuilder {
    * image's registry unless it is the same or reached through a mirror. None when insecure
    * registries are allowed (Jib then falls back to unverified TLS and plain http by design).
    */
-  private static List<RegistryWarmup.Preflight> preflights(ValidatedRequest v) {
-    List<RegistryWarmup.Preflight> preflights = new ArrayList<>();
+  private static List<TlsPreflight.Registry> preflights(ValidatedRequest v) {
+    List<TlsPreflight.Registry> preflights = new ArrayList<>();
     if (v.request.allowInsecureRegistries()) {
       return preflights;
     }
-    v.target.ifPresent(t -> preflights.add(new RegistryWarmup.Preflight(t.getRegistry(), "to")));
+    v.target.ifPresent(t -> preflights.add(new TlsPreflight.Registry(t.getRegistry(), "to")));
     v.base
         .filter(b -> !v.registryMirrors.containsKey(b.getRegistry()))
         .filter(b -> v.target.isEmpty() || !b.getRegistry().equals(v.target.get().getRegistry()))
-        .ifPresent(b -> preflights.add(new RegistryWarmup.Preflight(b.getRegistry(), "from")));
+        .ifPresent(b -> preflights.add(new TlsPreflight.Registry(b.getRegistry(), "from")));
     return preflights;
   }
 

@@ -8,7 +8,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 
@@ -22,12 +25,72 @@ import javax.net.ssl.SSLHandshakeException;
  * verdict (no route, proxy, timeout, an HTTP status) is left to Jib, which reports it with its
  * retries; the check is skipped when {@code allowInsecureRegistries} is set, since Jib then falls
  * back to unverified TLS and plain http by design.
+ *
+ * <p>{@link #start} runs the checks on a background thread while the jar is read and the layers are
+ * built: in the fresh JVM of a Maven build, the first handshake also loads and initialises the TLS
+ * stack and the trust store (a few hundred milliseconds of CPU that Jib would otherwise spend on
+ * its critical path), and nothing is pushed before {@link Checks#await} has the verdict.
  */
 final class TlsPreflight {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
   private TlsPreflight() {}
+
+  /** A registry to check, named by the request field it comes from ({@code to}, {@code from}). */
+  record Registry(String host, String field) {}
+
+  /** Checks running in the background. */
+  static final class Checks {
+
+    private final CompletableFuture<Void> done;
+
+    private Checks(CompletableFuture<Void> done) {
+      this.done = done;
+    }
+
+    /**
+     * Waits for the verdict (each check is bounded by its own timeouts).
+     *
+     * @throws K8sciException when a registry cannot be used over verified TLS
+     */
+    void await() {
+      try {
+        done.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new K8sciException("Interrupted while checking the registry's TLS", e);
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException runtime) {
+          throw runtime;
+        }
+        throw new IllegalStateException(e.getCause());
+      }
+    }
+  }
+
+  /** Starts {@link #check}ing the registries, in order, on a background thread. */
+  static Checks start(List<Registry> registries, BuildLog log) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (registries.isEmpty()) {
+      done.complete(null);
+      return new Checks(done);
+    }
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                registries.forEach(r -> check(r.host(), r.field(), log));
+                done.complete(null);
+              } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+              }
+            },
+            "k8sci-tls-preflight");
+    thread.setDaemon(true);
+    thread.start();
+    return new Checks(done);
+  }
 
   /**
    * @param registry {@code host[:port]} as Jib talks to it
