@@ -3,9 +3,10 @@
 # on the sample service it/samples/hello-service, same local registry, same base image.
 #
 # What is timed (wall time and peak RSS of the whole Maven process, GNU time):
-#   k8sci : mvn -q package -DskipTests                        (k8sci:image is bound to package)
-#   Jib   : mvn -q package -DskipTests <jib>:build -Dk8sci.image.skip=true
-# so both do the same Maven work (compile, jar, Spring Boot repackage) before building the image.
+#   k8sci : mvn package -DskipTests                 (k8sci:image is bound to package)
+#   Jib   : mvn package -DskipTests <jib>:build     (on a copy of the sample without k8sci's plugin)
+# so both do the same Maven work (compile, jar, Spring Boot repackage) before building the image,
+# and Jib's runs do not pay for loading k8sci's plugin (as they would if it were only skipped).
 # Not offline (-o): Jib refuses to push in offline mode ("Cannot build to a container registry in
 # offline mode"). Everything is resolved by the warm-up runs (which also do Maven's daily snapshot
 # check), so no timed run downloads anything; update checks of Jib are off (jib.disableUpdateChecks).
@@ -15,8 +16,10 @@
 #             the base image's blobs are in the same registry, so both tools mount them cross-repo)
 #   no change the same build again (same repository)
 #   one class Greeting.java edited (a new string literal), then built
-# Plus "Maven alone": mvn -q package -DskipTests -Dk8sci.image.skip=true (no image goal), to
-# show how much of each wall time is the image tool.
+# Plus "Maven alone": mvn package -DskipTests on the copy without k8sci (no image goal), to
+# show how much of each wall time is the image tool, and "the image step alone": from the image
+# goal's first log line to BUILD SUCCESS, by Maven's own timestamps (k8sci's includes loading its
+# plugin, Jib's loading jib-maven-plugin; k8sci's plugin is loaded, to skip, in Jib's runs too).
 #
 # Bytes uploaded come from the registry's access log: completed blob uploads (final PUT/POST with
 # ?digest=, status 201; cross-repository mounts are not uploads), sized from the registry's storage,
@@ -134,6 +137,20 @@ copy_sample() {
   (cd "$ROOT/it/samples/hello-service" && tar --exclude=./target -cf - .) | (cd "$1" && tar -xf -)
 }
 
+# the sample without k8sci-maven-plugin: Jib's runs and "Maven alone" must not load (and skip) it
+remove_k8sci_plugin() {
+  python3 - "$1/pom.xml" <<'PY'
+import re, sys
+path = sys.argv[1]
+pom = open(path, encoding="utf-8").read()
+stripped = re.sub(r"\s*<plugin>(?:(?!</plugin>).)*<artifactId>k8sci-maven-plugin</artifactId>.*?</plugin>",
+                  "", pom, flags=re.S)
+if stripped == pom or "k8sci-maven-plugin" in stripped:
+    sys.exit("could not remove k8sci-maven-plugin from " + path)
+open(path, "w", encoding="utf-8").write(stripped)
+PY
+}
+
 log "building the sample once and pushing its jlink runtime as $BASE"
 copy_sample "$WORK/base-app"
 (cd "$WORK/base-app" && mvn_ -q -o package -DskipTests -Dk8sci.image.skip=true) \
@@ -154,15 +171,15 @@ maven_args() { # TOOL REPOSITORY
       echo "package -DskipTests -Dk8sci.from=$BASE -Dk8sci.to=$REGISTRY/$2 -Dk8sci.allowInsecureRegistries=true -Dk8sci.cacheDir=$WORK/k8sci/cache"
       ;;
     jib)
-      echo "package -DskipTests $JIB_PLUGIN:build -Dk8sci.image.skip=true -Djib.from.image=$BASE -Djib.to.image=$REGISTRY/$2:1.0.0 -Djib.allowInsecureRegistries=true -Djib.disableUpdateChecks=true -Djib.baseImageCache=$WORK/jib/cache/base -Djib.applicationCache=$WORK/jib/cache/application"
+      echo "package -DskipTests $JIB_PLUGIN:build -Djib.from.image=$BASE -Djib.to.image=$REGISTRY/$2:1.0.0 -Djib.allowInsecureRegistries=true -Djib.disableUpdateChecks=true -Djib.baseImageCache=$WORK/jib/cache/base -Djib.applicationCache=$WORK/jib/cache/application"
       ;;
     maven)
-      echo "package -DskipTests -Dk8sci.image.skip=true"
+      echo "package -DskipTests"
       ;;
   esac
 }
 
-project_dir() { case "$1" in maven) echo "$WORK/k8sci/hello-service" ;; *) echo "$WORK/$1/hello-service" ;; esac; }
+project_dir() { echo "$WORK/$1/hello-service"; }
 
 run_build() {
   local tool=$1 scenario=$2 iteration=$3 repository=$4
@@ -172,7 +189,9 @@ run_build() {
   before=$(wc -l <"$ACCESS_LOG")
   # shellcheck disable=SC2046
   if ! (cd "$dir" && /usr/bin/time -f '%e %M %U %S' -o "$WORK/logs/$name.time" \
-    "$MVN" -B -q -Dmaven.repo.local="$WORK/m2" -Dmaven.repo.local.tail="$HOME/.m2/repository" \
+    "$MVN" -B -Dorg.slf4j.simpleLogger.showDateTime=true \
+    -Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS \
+    -Dmaven.repo.local="$WORK/m2" -Dmaven.repo.local.tail="$HOME/.m2/repository" \
     $(maven_args "$tool" "$repository")) >"$WORK/logs/$name.log" 2>&1; then
     die "build $name failed:
 $(tail -40 "$WORK/logs/$name.log")"
@@ -183,9 +202,27 @@ $(tail -40 "$WORK/logs/$name.log")"
   for _ in $(seq 1 100); do grep -q "k8sci-bench-marker=$name" "$ACCESS_LOG" && break; sleep 0.02; done
   tail -n +"$((before + 1))" "$ACCESS_LOG" >"$WORK/logs/$name.access"
   python3 - "$tool" "$scenario" "$iteration" "$wall" "$rss" "$WORK/logs/$name.access" "$STORAGE" \
-    "$dir/target/k8sci/image.json" "$REGISTRY" "$(echo "$user + $sys" | bc)" >>"$RESULTS" <<'PY'
-import json, os, re, sys, tarfile
-tool, scenario, iteration, wall, rss, access, storage, record, registry, cpu = sys.argv[1:11]
+    "$dir/target/k8sci/image.json" "$REGISTRY" "$(echo "$user + $sys" | bc)" "$WORK/logs/$name.log" \
+    >>"$RESULTS" <<'PY'
+import datetime, json, os, re, sys, tarfile
+tool, scenario, iteration, wall, rss, access, storage, record, registry, cpu, build_log = sys.argv[1:12]
+
+# the image step alone: from the goal's "--- ..." line to BUILD SUCCESS (Maven's own timestamps)
+def step_seconds():
+    goal = {"k8sci": "--- k8sci:", "jib": "--- jib:"}.get(tool)
+    if goal is None:
+        return "-"
+    start = end = None
+    for line in open(build_log, encoding="utf-8", errors="replace"):
+        stamp = line[:12]
+        if start is None and goal in line and (tool != "k8sci" or ":image " in line):
+            start = stamp
+        elif "BUILD SUCCESS" in line:
+            end = stamp
+    if not start or not end:
+        return "-"
+    t = lambda s: datetime.datetime.strptime(s, "%H:%M:%S.%f")
+    return "%.3f" % (t(end) - t(start)).total_seconds()
 line_re = re.compile(r'^\S+ \S+ \S+ \[[^\]]*\] "(\S+) (\S+) [^"]*" (\d{3}) ')
 uploads, manifests = [], []
 for line in open(access, encoding="utf-8", errors="replace"):
@@ -246,9 +283,9 @@ if manifests:
     labels.append("manifest(%d B)" % (manifest_bytes // len(manifests)))
 uploaded = sum(size(d) for d in uploads) + manifest_bytes
 print("\t".join([tool, scenario, iteration, wall, rss, str(uploaded), str(len(uploads)),
-                 str(len(manifests)), " ".join(labels) or "-", cpu]))
+                 str(len(manifests)), " ".join(labels) or "-", cpu, step_seconds()]))
 PY
-  log "$(tail -1 "$RESULTS" | cut -f1-8,10)"
+  log "$(tail -1 "$RESULTS" | cut -f1-8,10,11)"
 }
 
 edit_greeting() { # DIR N
@@ -258,12 +295,15 @@ edit_greeting() { # DIR N
 }
 
 # ---------------------------------------------------------------- preparation and warm-up
-for tool in k8sci jib; do
+for tool in k8sci jib maven; do
   copy_sample "$WORK/$tool/hello-service"
 done
+remove_k8sci_plugin "$WORK/jib/hello-service"
+remove_k8sci_plugin "$WORK/maven/hello-service"
 log "warm-up (untimed; resolves $JIB_PLUGIN on a first run)"
 run_build k8sci warmup 0 bench/warmup-k8sci
 run_build jib warmup 0 bench/warmup-jib
+run_build maven warmup 0 -
 
 # ---------------------------------------------------------------- the measured runs
 for i in $(seq 1 "$RUNS"); do
@@ -290,7 +330,7 @@ rows = [l.rstrip("\n").split("\t") for l in open(results) if l.strip()]
 rows = [r for r in rows if r[1] != "warmup"]
 
 def values(tool, scenario, column):
-    return [float(r[column]) for r in rows if r[0] == tool and r[1] == scenario]
+    return [float(r[column]) for r in rows if r[0] == tool and r[1] == scenario and r[column] != "-"]
 
 def med(tool, scenario, column=3):
     v = values(tool, scenario, column)
@@ -299,7 +339,7 @@ def med(tool, scenario, column=3):
 maven = med("maven", "nochange")
 print()
 print("k8sci:image vs jib-maven-plugin 3.5.2:build, sample hello-service, median of %s runs" % runs)
-print("(wall time of the whole `mvn -q package ...`; 'Maven alone' = the same package without an image goal: %.2f s)" % maven)
+print("(wall time of the whole `mvn package ...`; 'Maven alone' = the same package of the sample without k8sci's plugin: %.2f s)" % maven)
 print()
 print("| scenario | k8sci median s | Jib median s | ratio of medians | median of paired ratios | target | k8sci CPU s | Jib CPU s |")
 print("|---|---|---|---|---|---|---|---|")
@@ -320,6 +360,15 @@ print("(paired ratio: k8sci/Jib of the two runs of one iteration, which ran back
       " system time of the Maven process, less sensitive than wall time to other load on the machine;"
       " 'Maven alone' CPU: %.2f s)" % med("maven", "nochange", 9))
 print()
+print("The image step alone (from the image goal's first log line to BUILD SUCCESS; k8sci's includes loading")
+print("its plugin, Jib's loading jib-maven-plugin; Maven's own phases are left out):")
+print()
+print("| scenario | k8sci median s | Jib median s | ratio of medians |")
+print("|---|---|---|---|")
+for scenario, label in (("cold", "cold (empty caches)"), ("nochange", "no change"), ("oneclass", "one-class change")):
+    k, j = med("k8sci", scenario, 10), med("jib", scenario, 10)
+    print("| %s | %.2f | %.2f | %.2f |" % (label, k, j, k / j))
+print()
 print("| one-class change | k8sci | Jib |")
 print("|---|---|---|")
 for label, column, fmt in (("bytes uploaded (median)", 5, "%.0f"), ("blobs uploaded (median)", 6, "%.0f"),
@@ -336,9 +385,10 @@ for scenario, label in (("cold", "cold"), ("nochange", "no change"), ("oneclass"
     mv = "%.0f" % (med("maven", "nochange", 4) / 1024) if scenario == "nochange" else ""
     print("| %s | %.0f | %.0f | %s |" % (label, med("k8sci", scenario, 4) / 1024, med("jib", scenario, 4) / 1024, mv))
 print()
-print("Raw runs (tool, scenario, iteration, wall s, peak RSS KB, bytes uploaded, blobs, manifests, CPU s):")
+print("Raw runs (tool, scenario, iteration, wall s, peak RSS KB, bytes uploaded, blobs, manifests, CPU s,"
+      " image step s):")
 for r in rows:
-    print("  " + " ".join(r[:8] + r[9:10]))
+    print("  " + " ".join(r[:8] + r[9:11]))
 PY
 echo
 echo "Maven: $("$MVN" -v | head -1 | sed 's/\x1b\[[0-9;]*m//g'), $(java -version 2>&1 | head -1)"

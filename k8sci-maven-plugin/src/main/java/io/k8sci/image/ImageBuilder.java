@@ -172,9 +172,16 @@ public final class ImageBuilder {
       }
       throw e;
     }
-    List<String> built = filling.await();
-    if (!built.isEmpty()) {
-      log.debug("Layers built into the cache: " + String.join(", ", built));
+    // Jib held each layer's step until its building ended, so every layer is done by now; one that
+    // failed here was built by Jib itself (the image is pushed: no reason to fail the build now)
+    Optional<RuntimeException> unbuilt = filling.failure();
+    if (unbuilt.isPresent()) {
+      log.warn("Jib built a layer itself: " + unbuilt.get().getMessage());
+    } else {
+      List<String> built = filling.await();
+      if (!built.isEmpty()) {
+        log.debug("Layers built into the cache: " + String.join(", ", built));
+      }
     }
 
     List<ImageRecord.Layer> layerRecords = layerRecords(layers, applicationCache, events, v, log);
