@@ -834,6 +834,15 @@ public final class TestApiServer implements AutoCloseable {
     if (harnessClient != null) {
       harnessClient.close();
     }
-    server.destroy();
+    try {
+      server.destroy();
+    } catch (IllegalStateException e) {
+      // fabric8's mock (8.0.0) can deadlock for 10 s when a client closes a watch while the mock
+      // is sending it an event: WatchEventsListener.onClosed waits, on the vert.x event loop, for
+      // a send that needs that event loop. If that happens while the server stops, stopping times
+      // out ("Unable to close MockWebServer"); the server still goes away, and the tests that ran
+      // against it are not affected, so a test class is not failed for it.
+      System.err.println("TestApiServer: " + e.getMessage() + " (fabric8 mock watch deadlock)");
+    }
   }
 }
