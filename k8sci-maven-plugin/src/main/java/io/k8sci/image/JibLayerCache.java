@@ -121,7 +121,7 @@ final class JibLayerCache {
    * thread there until the layer is in the cache, so that Jib finds it and does not build it a
    * second time, while Jib's other steps (the base image, the registry's authentication) go on.
    */
-  final class Filling {
+  static final class Filling {
 
     private final Map<String, CompletableFuture<Boolean>> byName;
     private final ExecutorService executor;
