@@ -44,7 +44,8 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * Builds the image's own layers (the application's and a jlink'ed runtime's) into Jib's layer cache
- * before Jib containerizes, so that Jib finds every one of them there and only pushes.
+ * while Jib authenticates and fetches the base image, so that Jib finds every one of them there and
+ * only pushes.
  *
  * <p>Why: Jib compresses a new layer through a {@code GZIPOutputStream} with a 512-byte buffer,
  * which makes zlib run in tiny steps; for the dependencies layer of a Spring Boot service (20 MiB
@@ -160,23 +161,23 @@ final class JibLayerCache {
      * @throws K8sciException the first layer that could not be built, naming it and the cache
      */
     List<String> await() {
-      List<String> built = new ArrayList<>();
       try {
-        for (Map.Entry<String, CompletableFuture<Boolean>> layer : byName.entrySet()) {
-          if (layer.getValue().get()) {
-            built.add(layer.getKey());
-          }
-        }
+        CompletableFuture.allOf(byName.values().toArray(CompletableFuture[]::new)).get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new K8sciException("Interrupted while building the image layers", e);
       } catch (ExecutionException e) {
-        if (e.getCause() instanceof RuntimeException runtime) {
-          throw runtime;
-        }
-        throw new IllegalStateException(e.getCause());
+        // failure() names the layer
       }
-      return built;
+      failure()
+          .ifPresent(
+              f -> {
+                throw f;
+              });
+      return byName.entrySet().stream()
+          .filter(layer -> layer.getValue().join())
+          .map(Map.Entry::getKey)
+          .toList();
     }
 
     /** Why a layer could not be built, if one could not (without waiting for the others). */
